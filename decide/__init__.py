@@ -1,0 +1,30 @@
+"""decide: allocate a counter-fentanyl budget across policy levers, exactly.
+
+>>> import decide
+>>> sc = decide.load_scenario("inputs/baseline.toml")
+>>> res = decide.optimize(sc)
+>>> sorted(res.spend.index) == sorted(sc.lever_names)
+True
+"""
+
+from .errors import DecideError, InfeasibleError, ScenarioError, SolverError
+from .optimize import Allocation, deaths_by_year, evaluate, optimize
+from .scenario import Lever, Param, Scenario, load_scenario, parse_scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Allocation",
+    "DecideError",
+    "InfeasibleError",
+    "Lever",
+    "Param",
+    "Scenario",
+    "ScenarioError",
+    "SolverError",
+    "deaths_by_year",
+    "evaluate",
+    "load_scenario",
+    "optimize",
+    "parse_scenario",
+]

@@ -1,0 +1,178 @@
+"""The ``decide`` command line: subcommands mirror the library functions.
+
+Exit codes: 0 success; 2 invalid input or infeasible constraints; 3 solver failure;
+1 internal error. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _parse_set(items):
+    from .errors import ScenarioError
+
+    out = {}
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError("expected KEY=VALUE", file="--set", key=item,
+                                has_value=False)
+        text = text.strip()
+        if text.lower() in ("none", "null", ""):
+            out[key.strip()] = None
+            continue
+        try:
+            value = float(text.replace(",", "").replace("_", ""))
+        except ValueError:
+            raise ScenarioError("value must be a number (or 'none')", file="--set",
+                                key=key.strip(), value=text) from None
+        out[key.strip()] = int(value) if key.strip() == "horizon" and value.is_integer() \
+            else value
+    return out
+
+
+def _load(args):
+    from .scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    overrides = _parse_set(getattr(args, "set", None))
+    return sc.with_overrides(overrides, source=f"{args.scenario} (--set)") if overrides \
+        else sc
+
+
+def _format_table(res):
+    import pandas as pd
+
+    t = res.table.copy()
+    t["spend"] = t["spend"].map(lambda v: f"{v:,.1f}")
+    t["share"] = t["share"].map(lambda v: f"{v:.1%}")
+    t["deaths_averted"] = t["deaths_averted"].map(lambda v: f"{v:,.1f}")
+    t["marginal_deaths_averted_per_musd"] = t["marginal_deaths_averted_per_musd"].map(
+        lambda v: f"{v:.4f}")
+    t["cost_per_death_averted"] = t["cost_per_death_averted"].map(
+        lambda v: "-" if pd.isna(v) else f"{v:,.2f}")
+    t = t.drop(columns="label").rename(columns={
+        "spend": "spend $M/yr", "deaths_averted": "deaths averted",
+        "marginal_deaths_averted_per_musd": "marginal per $1M/yr",
+        "cost_per_death_averted": "$M per death averted"})
+    s = res.summary()
+    sc = res.scenario
+    price = res.shadow_price_bounds.loc["budget"]
+    lines = [
+        f"Scenario: {sc.name}  (budget ${sc.budget:,.0f}M a year, {sc.horizon} years, "
+        f"{sc.dollar_year} dollars)",
+        "",
+        t.to_string(index=False),
+        "",
+        f"Baseline deaths     {s['baseline_deaths']:>14,.1f}",
+        f"Projected deaths    {s['projected_deaths']:>14,.1f}",
+        f"Deaths averted      {s['deaths_averted']:>14,.1f}",
+        f"Certified gap       {s['gap_deaths']:>14.4f} deaths",
+        f"Cost per death averted  ${s['cost_per_death_averted_musd']:,.2f}M",
+    ]
+    if price["left"] != price["right"]:
+        lines.append(f"Budget shadow price  {price['left']:.4f} (last $1M) / "
+                     f"{price['right']:.4f} (next $1M) deaths averted per $1M a year")
+    else:
+        lines.append(f"Budget shadow price  {price['right']:.4f} deaths averted per extra "
+                     f"$1M a year: an extra $100M a year for {sc.horizon} years would "
+                     f"avert about {100 * price['right']:,.1f} deaths")
+    if res.unspent > 0:
+        lines.append(f"Unspent             ${res.unspent:,.1f}M a year: {res.unspent_reason}")
+    lines.append(f"Solver {res.solver}, {res.iterations} LP solve(s)")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_solve(args):
+    from . import export
+    from .optimize import optimize
+
+    sc = _load(args)
+    res = optimize(sc, solver=args.solver, time_limit=args.time_limit)
+    fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "table")
+    if fmt == "table":
+        data = _format_table(res).encode()
+    elif fmt in export.FORMATS:
+        data = export.export_bytes(res, fmt)
+    else:
+        raise _UsageError(f"unknown format '{fmt}' (table, csv, json, xlsx)")
+    if args.out:
+        export.write_atomic(args.out, data)
+        print(f"wrote {args.out}", file=sys.stderr)
+    elif fmt == "xlsx":
+        raise _UsageError("--format xlsx needs --out PATH")
+    else:
+        sys.stdout.write(data.decode())
+    return 0
+
+
+def cmd_params(args):
+    import pandas as pd
+
+    sc = _load(args)
+    df = sc.parameters()
+    if args.format == "csv":
+        sys.stdout.write(df.to_csv(index=False))
+    else:
+        with pd.option_context("display.max_colwidth", 70, "display.width", 250):
+            sys.stdout.write(df.to_string(index=False) + "\n")
+    return 0
+
+
+class _UsageError(Exception):
+    pass
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="decide", description=(
+        "Allocate a counter-fentanyl budget across levers to minimise projected deaths."))
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("solve", help="optimal allocation for a scenario (decide.optimize)")
+    s.add_argument("scenario", help="scenario file (.toml, or a .json export)")
+    s.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a value, e.g. budget=2000 or "
+                        "levers.precursor.max_effect=0.3 (repeatable)")
+    s.add_argument("--format", choices=["table", "csv", "json", "xlsx"])
+    s.add_argument("--out", help="write to this file (atomically) instead of stdout")
+    s.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
+    s.add_argument("--time-limit", type=float, default=None, help="seconds per LP solve")
+    s.set_defaults(func=cmd_solve)
+    q = sub.add_parser("params", help="parameters with ranges, sources and confidence "
+                                      "(Scenario.parameters)")
+    q.add_argument("scenario")
+    q.add_argument("--set", action="append", metavar="KEY=VALUE")
+    q.add_argument("--format", choices=["table", "csv"], default="table")
+    q.set_defaults(func=cmd_params)
+    return p
+
+
+def main(argv=None) -> int:
+    """Run the CLI; returns the exit code."""
+    from .errors import InfeasibleError, ScenarioError, SolverError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ScenarioError, InfeasibleError, _UsageError) as exc:
+        print(f"decide: error: {exc}", file=sys.stderr)
+        return 2
+    except SolverError as exc:
+        print(f"decide: solver error: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("decide: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
+        print(f"decide: internal error: {type(exc).__name__}: {exc} (please report)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

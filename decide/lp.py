@@ -1,0 +1,241 @@
+"""The allocation LP, built with PuLP in small functions and solved separately.
+
+Deaths averted are a concave function of spend (see `models.deaths`), so maximising them
+is a convex problem. The LP is its *outer approximation*: every concave piece is
+replaced by tangent cuts that lie above it,
+
+    z[i, u]  <= f_i(E0) + f_i'(E0) (M[i, u] x_i - E0)     lever response, per tangent E0
+    v_all[u] <= a(y0) + a'(y0) (sum_i c_i z[i, u] - y0)   a(y) = 1 - exp(-y)
+    v_dem[u] <= a(y0) + a'(y0) (sum_demand z[i, u] - y0)
+
+so its optimum is an upper bound on deaths averted, while its allocation ``x`` is
+feasible for the true model. Every coefficient comes from the functions `evaluate` uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+
+from models import response as rsp
+from models.deaths import ModelInputs
+
+from .errors import SolverError
+
+__all__ = ["FlatLP", "create_flat_lp", "add_response_cuts", "add_outcome_cuts",
+           "solve_lp", "SOLVERS"]
+
+SOLVERS = ("cbc", "highs")
+
+
+@dataclass
+class FlatLP:
+    """A built (unsolved) allocation LP and handles on its variables and rows."""
+
+    prob: pulp.LpProblem
+    inp: ModelInputs
+    x: list
+    z: list  # z[i][u]
+    v_all: list
+    v_dem: list | None
+    budget_row: pulp.LpConstraint
+    profile: np.ndarray
+    n_cuts: int = 0
+    _tag: dict = field(default_factory=lambda: {"n": 0})
+
+    def name(self, prefix):
+        self._tag["n"] += 1
+        return f"{prefix}_{self._tag['n']}"
+
+
+def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0):
+    """Build the LP for a flat allocation: variables, budget, bounds, exact linear caps,
+    and the objective. Cuts are added by `add_response_cuts` and `add_outcome_cuts`.
+
+    Parameters
+    ----------
+    inp : ModelInputs
+    lower, upper : array_like, shape (L,)
+        Spend bounds, $M per year (a lock has ``lower == upper``).
+    budget : float
+        $M per year.
+    eps : float
+        Deaths per $M subtracted from the objective so that money with no effect is left
+        unspent rather than parked on an idle lever.
+    """
+    n_levers, horizon = len(lower), inp.horizon
+    prob = pulp.LpProblem("allocation", pulp.LpMaximize)
+    x = [pulp.LpVariable(f"x_{i}", lowBound=float(lower[i]), upBound=float(upper[i]))
+         for i in range(n_levers)]
+    cap = inp.cap
+    z = [[pulp.LpVariable(f"z_{i}_{u}", lowBound=0.0,
+                          upBound=0.0 if cap[i] <= 0 else None)
+          for u in range(horizon)] for i in range(n_levers)]
+    v_all = [pulp.LpVariable(f"va_{u}", lowBound=0.0, upBound=1.0) for u in range(horizon)]
+    v_dem = None
+    if inp.demand.any():
+        v_dem = [pulp.LpVariable(f"vd_{u}", lowBound=0.0, upBound=1.0)
+                 for u in range(horizon)]
+    lp = FlatLP(prob, inp, x, z, v_all, v_dem, None, inp.profile)
+    lp.budget_row = add_budget(lp, budget)
+    add_linear_caps(lp)
+    set_objective(lp, eps)
+    return lp
+
+
+def add_budget(lp: FlatLP, budget):
+    """Total spend at most the budget ($M per year)."""
+    row = pulp.lpSum(lp.x) <= float(budget)
+    lp.prob += row, "budget"
+    return lp.prob.constraints["budget"]
+
+
+def add_linear_caps(lp: FlatLP):
+    """``linear_cap`` curves are piecewise linear already: two exact rows each."""
+    inp = lp.inp
+    for i in np.flatnonzero(inp.form == rsp.LINEAR_CAP):
+        if inp.cap[i] <= 0:
+            continue
+        for u in range(inp.horizon):
+            coef = float(inp.slope0[i] * lp.profile[i, u])
+            lp.prob += lp.z[i][u] - coef * lp.x[i] <= 0.0, lp.name("lin")
+            lp.prob += lp.z[i][u] <= float(inp.cap[i]), lp.name("cap")
+
+
+def set_objective(lp: FlatLP, eps):
+    """Maximise (discounted) deaths averted over the horizon, less ``eps`` per $M."""
+    inp = lp.inp
+    scale = inp.baseline * inp.discount
+    phi = inp.substitution
+    terms = [float(scale[u] * (1 - phi)) * lp.v_all[u] for u in range(inp.horizon)]
+    if lp.v_dem is not None:
+        terms += [float(scale[u] * phi) * lp.v_dem[u] for u in range(inp.horizon)]
+    lp.prob += pulp.lpSum(terms) - float(eps) * pulp.lpSum(lp.x)
+
+
+def add_response_cuts(lp: FlatLP, spends):
+    """Tangent cuts on saturating responses at the effective spends of ``spends``.
+
+    Parameters
+    ----------
+    spends : array_like, shape (L, K)
+        For each lever, K flat spends ($M per year) whose tangents to add.
+    """
+    inp = lp.inp
+    spends = np.asarray(spends, dtype=float)
+    for i in np.flatnonzero((inp.form == rsp.SATURATING) & (inp.cap > 0)):
+        eff = lp.profile[i][:, None] * spends[i][None, :]  # (T, K)
+        val = rsp.response(eff, rsp.SATURATING, inp.cap[i], inp.slope0[i])
+        slope = rsp.response_slope(eff, rsp.SATURATING, inp.cap[i], inp.slope0[i])
+        for u in range(inp.horizon):
+            for k in range(spends.shape[1]):
+                coef = float(slope[u, k] * lp.profile[i, u])
+                rhs = float(val[u, k] - slope[u, k] * eff[u, k])
+                lp.prob += lp.z[i][u] - coef * lp.x[i] <= rhs, lp.name("rc")
+                lp.n_cuts += 1
+
+
+def _outcome_cut(v, y_expr, y0):
+    # v <= a(y0) + a'(y0) (y - y0) with a(y) = 1 - exp(-y)
+    slope = float(np.exp(-y0))
+    return v - slope * y_expr <= float(-np.expm1(-y0) - slope * y0)
+
+
+def add_outcome_cuts(lp: FlatLP, y_all, y_dem=None):
+    """Tangent cuts on ``a(y) = 1 - exp(-y)`` for each year.
+
+    Parameters
+    ----------
+    y_all : array_like, shape (T, K)
+        Points (log units) at which to cut the all-lever term of each year.
+    y_dem : array_like, shape (T, K), optional
+        Points for the demand-only term (needed when there are demand levers).
+    """
+    inp = lp.inp
+    w = inp.weight
+    y_all = np.atleast_2d(np.asarray(y_all, dtype=float))
+    for u in range(inp.horizon):
+        expr = pulp.lpSum(float(w[i]) * lp.z[i][u] for i in range(len(lp.x)))
+        for y0 in np.unique(y_all[u]):
+            lp.prob += _outcome_cut(lp.v_all[u], expr, y0), lp.name("oa")
+            lp.n_cuts += 1
+    if lp.v_dem is not None and y_dem is not None:
+        y_dem = np.atleast_2d(np.asarray(y_dem, dtype=float))
+        dem = np.flatnonzero(inp.demand)
+        for u in range(inp.horizon):
+            expr = pulp.lpSum(lp.z[i][u] for i in dem)
+            for y0 in np.unique(y_dem[u]):
+                lp.prob += _outcome_cut(lp.v_dem[u], expr, y0), lp.name("od")
+                lp.n_cuts += 1
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    # HiGHS prints its banner even with msg=False; keep stdout clean for CSV/JSON output.
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), fd)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def make_solver(name, time_limit=None):
+    """A PuLP solver object for ``"cbc"`` (bundled CBC) or ``"highs"`` (highspy)."""
+    if name == "cbc":
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+    if name == "highs":
+        return pulp.HiGHS(msg=False, timeLimit=time_limit)
+    raise SolverError(f"unknown solver '{name}': choose one of {', '.join(SOLVERS)}",
+                      solver=name)
+
+
+def solve_lp(lp: FlatLP, solver="cbc", time_limit=None):
+    """Solve; return the allocation and the LP's objective (an upper bound).
+
+    Returns
+    -------
+    x : ndarray, shape (L,)
+        $M per year.
+    value : float
+        LP objective, deaths averted (objective units).
+    y_all, y_dem : ndarray, shape (T,)
+        The LP's log-unit sums per year (points for the next cuts).
+
+    Raises
+    ------
+    SolverError
+        Solver missing, failed, or any status other than optimal.
+    """
+    engine = make_solver(solver, time_limit)
+    try:
+        with _quiet_stdout():
+            status = lp.prob.solve(engine)
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"solver '{solver}' failed to run: {exc}", solver=solver,
+                          status="error") from None
+    name = pulp.LpStatus.get(status, str(status))
+    if name != "Optimal":
+        raise SolverError(f"solver '{solver}' returned status '{name}' (expected "
+                          "'Optimal'); no allocation is reported", solver=solver,
+                          status=name)
+    x = np.array([v.varValue or 0.0 for v in lp.x])
+    z = np.array([[v.varValue or 0.0 for v in row] for row in lp.z])
+    w = lp.inp.weight
+    y_all = (w[:, None] * z).sum(axis=0)
+    y_dem = z[lp.inp.demand].sum(axis=0)
+    return x, float(pulp.value(lp.prob.objective)), y_all, y_dem

@@ -1,0 +1,426 @@
+"""`optimize` and `evaluate`: the exact allocation and the one way deaths are computed.
+
+The optimiser refines an outer-approximation LP (`decide.lp`) until its certified gap,
+the LP's upper bound on deaths averted minus the model's deaths averted at the LP's
+allocation, is at most ``max(0.01% of deaths averted, 0.01 deaths)``. Shadow prices
+come from the KKT conditions at the certified allocation (model gradients), never from
+re-solving.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from models import deaths as mdl
+
+from . import lp as lpmod
+from .errors import InfeasibleError, ScenarioError
+from .scenario import Scenario
+
+__all__ = ["Allocation", "optimize", "evaluate", "deaths_by_year", "check_feasible",
+           "spend_bounds"]
+
+#: Relative and absolute parts of the gap tolerance (deaths).
+GAP_REL, GAP_ABS = 1e-4, 0.01
+_INITIAL_GRID = np.array([0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0])
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """An optimal allocation and everything needed to read and reconcile it.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    spend : pandas.Series
+        $M per year, indexed by lever.
+    plan : pandas.DataFrame
+        Index year (1..T), columns levers, $M per year (a flat allocation repeats spend).
+    deaths : float
+        Projected deaths over the horizon under the allocation (the model's value).
+    deaths_by_year : pandas.DataFrame
+        Columns ``year``, ``baseline``, ``plan`` (deaths per year).
+    baseline_deaths, deaths_averted : float
+        Deaths over the horizon with no new spending, and the difference.
+    gap : float
+        Certified bound on how many more deaths the true optimum could avert
+        (discounted deaths when the scenario discounts).
+    shadow_prices : pandas.Series
+        Deaths averted over the horizon per extra $1M a year: ``budget`` (the next $1M)
+        and ``floor.<lever>`` / ``ceiling.<lever>`` / ``lock.<lever>`` for binding ones.
+    shadow_price_bounds : pandas.DataFrame
+        Left and right values of each shadow price (they differ at a breakpoint).
+    table : pandas.DataFrame
+        One row per lever: ``lever``, ``label``, ``spend`` ($M/yr), ``share`` (of the
+        budget), ``deaths_averted`` (attributed, over the horizon),
+        ``marginal_deaths_averted_per_musd`` (per extra $1M a year),
+        ``cost_per_death_averted`` ($M over the horizon per death averted).
+    unspent : float
+        Budget left unspent, $M per year; ``unspent_reason`` says why.
+    solver : str
+    iterations : int
+        LP solves used to reach the gap.
+    """
+
+    scenario: Scenario
+    spend: pd.Series
+    plan: pd.DataFrame
+    deaths: float
+    deaths_by_year: pd.DataFrame
+    baseline_deaths: float
+    deaths_averted: float
+    gap: float
+    shadow_prices: pd.Series
+    shadow_price_bounds: pd.DataFrame
+    table: pd.DataFrame
+    unspent: float
+    unspent_reason: str
+    solver: str
+    iterations: int
+    solve_seconds: float = field(default=0.0, compare=False)
+    status: str = "optimal"
+
+    def summary(self):
+        """Headline figures as a plain dict (for exports and the CLI)."""
+        return {
+            "scenario": self.scenario.name,
+            "budget_musd_per_year": self.scenario.budget,
+            "horizon_years": self.scenario.horizon,
+            "dollar_year": self.scenario.dollar_year,
+            "baseline_deaths": self.baseline_deaths,
+            "projected_deaths": self.deaths,
+            "deaths_averted": self.deaths_averted,
+            "gap_deaths": self.gap,
+            "cost_per_death_averted_musd": _safe_div(
+                float(self.spend.sum()) * self.scenario.horizon, self.deaths_averted),
+            "budget_shadow_price_deaths_per_musd": float(self.shadow_prices["budget"]),
+            "unspent_musd_per_year": self.unspent,
+            "unspent_reason": self.unspent_reason,
+            "solver": self.solver,
+            "iterations": self.iterations,
+        }
+
+
+def _safe_div(a, b):
+    return float(a / b) if b > 0 else float("nan")
+
+
+# -- evaluation: the only way deaths are computed -----------------------------------
+def _as_plan(sc: Scenario, allocation):
+    names = sc.lever_names
+    if isinstance(allocation, pd.DataFrame):
+        unknown = [c for c in allocation.columns if c not in names]
+        missing = [n for n in names if n not in allocation.columns]
+        if unknown or missing:
+            raise ScenarioError(f"plan columns must be the levers {names}",
+                                file="<allocation>", key="columns",
+                                value=list(allocation.columns))
+        if len(allocation) != sc.horizon:
+            raise ScenarioError(f"a plan needs one row per year (horizon {sc.horizon})",
+                                file="<allocation>", key="rows", value=len(allocation))
+        plan = allocation[names].to_numpy(dtype=float)
+    else:
+        spend = dict(allocation)
+        unknown = [k for k in spend if k not in names]
+        if unknown:
+            from .scenario import _suggest
+            raise ScenarioError(f"unknown lever{_suggest(str(unknown[0]), names)}",
+                                file="<allocation>", key=str(unknown[0]),
+                                value=spend[unknown[0]])
+        missing = [n for n in names if n not in spend]
+        if missing:
+            raise ScenarioError("every lever needs a spend ($M per year)",
+                                file="<allocation>", key=missing[0], has_value=False)
+        plan = np.tile([_money(k, spend[k]) for k in names], (sc.horizon, 1))
+    if not np.all(np.isfinite(plan)) or (plan < 0).any():
+        raise ScenarioError("spend must be finite and >= 0 ($M per year)",
+                            file="<allocation>", key="spend", value=plan.min())
+    return plan
+
+
+def _money(key, value):
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise ScenarioError("spend must be a number >= 0 ($M per year)",
+                            file="<allocation>", key=key, value=value)
+    return float(value)
+
+
+def _yearly(sc: Scenario, allocation) -> mdl.YearlyDeaths:
+    plan = _as_plan(sc, allocation)
+    inp = sc.model_inputs()
+    if (plan == plan[0]).all():
+        return mdl.yearly_deaths_flat(plan[0], inp)
+    return mdl.yearly_deaths(plan, inp)
+
+
+def evaluate(sc: Scenario, allocation) -> float:
+    """Projected deaths over the horizon for any allocation, with the scenario's model.
+
+    Parameters
+    ----------
+    sc : Scenario
+    allocation : Mapping[str, float] or pandas.Series or pandas.DataFrame
+        Spend per lever in $M per year (flat), or a plan with one row per year and one
+        column per lever.
+
+    Returns
+    -------
+    float
+        Deaths over the horizon (the sum of the yearly deaths).
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> round(evaluate(sc, {"counter_network": 0, "financial": 0, "gun_flow": 0,
+    ...                     "precursor": 0}))
+    480000
+    """
+    return float(_yearly(sc, allocation).total.sum())
+
+
+def deaths_by_year(sc: Scenario, allocation) -> pd.DataFrame:
+    """Yearly deaths for an allocation: ``year``, ``baseline``, ``plan``, ``synthetic``,
+    ``substitution`` (deaths per year; ``plan = synthetic + substitution``)."""
+    yd = _yearly(sc, allocation)
+    return pd.DataFrame({"year": np.arange(1, sc.horizon + 1), "baseline": yd.baseline,
+                         "plan": yd.total, "synthetic": yd.synthetic,
+                         "substitution": yd.substitution})
+
+
+# -- constraints ----------------------------------------------------------------------
+def spend_bounds(sc: Scenario):
+    """Effective (lower, upper) spend per lever, $M per year; a lock fixes both."""
+    lower = np.array([lv.floor if lv.lock is None else lv.lock for lv in sc.levers])
+    upper = np.array([(sc.budget if lv.ceiling is None else lv.ceiling)
+                      if lv.lock is None else lv.lock for lv in sc.levers])
+    return lower.astype(float), upper.astype(float)
+
+
+def _m(v):
+    return f"${v:,.0f}M" if float(v).is_integer() else f"${v:,.2f}M"
+
+
+def check_feasible(sc: Scenario):
+    """Raise `InfeasibleError` naming each conflicting constraint and the amounts."""
+    problems = []
+    for lv in sc.levers:
+        if lv.lock is not None:
+            if lv.ceiling is not None and lv.lock > lv.ceiling:
+                problems.append(f"{lv.name}: lock {_m(lv.lock)} exceeds its ceiling "
+                                f"{_m(lv.ceiling)} by {_m(lv.lock - lv.ceiling)}")
+            if lv.lock < lv.floor:
+                problems.append(f"{lv.name}: lock {_m(lv.lock)} is below its floor "
+                                f"{_m(lv.floor)} by {_m(lv.floor - lv.lock)}")
+        elif lv.ceiling is not None and lv.floor > lv.ceiling:
+            problems.append(f"{lv.name}: floor {_m(lv.floor)} exceeds its ceiling "
+                            f"{_m(lv.ceiling)} by {_m(lv.floor - lv.ceiling)}")
+    lower, _ = spend_bounds(sc)
+    if lower.sum() > sc.budget + 1e-9:
+        parts = ", ".join(f"{n} {_m(v)}" for n, v in zip(sc.lever_names, lower) if v > 0)
+        what = "floors and locks" if any(lv.lock is not None for lv in sc.levers) \
+            else "floors"
+        problems.append(f"{what} total {_m(lower.sum())} ({parts}), exceeding "
+                        f"the {_m(sc.budget)} budget by {_m(lower.sum() - sc.budget)}")
+    if problems:
+        raise InfeasibleError("infeasible constraints: " + "; ".join(problems))
+
+
+# -- the optimiser ----------------------------------------------------------------------
+def _objective(x, inp, eps):
+    yd = mdl.yearly_deaths_flat(x, inp)
+    return float((yd.averted * inp.discount).sum() - eps * x.sum())
+
+
+def _linear_max(g, lower, upper, budget):
+    """max g.x over lower <= x <= upper, sum x <= budget (greedy, exact)."""
+    x = lower.copy()
+    room = budget - lower.sum()
+    for i in np.argsort(-g):
+        if g[i] <= 0 or room <= 0:
+            break
+        step = min(upper[i] - lower[i], room)
+        x[i] += step
+        room -= step
+    return x
+
+
+def _project(x, lower, upper, budget):
+    # Solver output carries ~1e-9 noise: clip to the box and trim any budget excess.
+    x = np.clip(x, lower, upper)
+    excess = x.sum() - budget
+    if excess > 0:
+        room = x - lower
+        x = x - room * (excess / room.sum())
+    return x
+
+
+def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
+    """The allocation that minimises projected deaths, with a certified gap.
+
+    Parameters
+    ----------
+    sc : Scenario
+    solver : {"cbc", "highs"}
+        LP solver (CBC is bundled with PuLP; HiGHS runs through highspy).
+    time_limit : float, optional
+        Seconds per LP solve.
+    max_iterations : int
+        Refinement rounds before giving up with `SolverError`.
+
+    Returns
+    -------
+    Allocation
+
+    Raises
+    ------
+    InfeasibleError
+        Floors, ceilings, locks and budget conflict (the message gives the amounts).
+    SolverError
+        The solver failed, or the gap did not close.
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> res = optimize(load_scenario("inputs/baseline.toml"))
+    >>> res.gap <= max(1e-4 * res.deaths_averted, 0.01)
+    True
+    """
+    from .errors import SolverError
+
+    started = time.perf_counter()
+    check_feasible(sc)
+    inp = sc.model_inputs()
+    lower, upper = spend_bounds(sc)
+    budget = sc.budget
+    usable = min(budget, upper.sum())
+    eps = 1e-3 * GAP_ABS / max(usable, 1.0)
+    lp = lpmod.create_flat_lp(inp, lower, upper, budget, eps)
+    grid = lower[:, None] + (upper - lower)[:, None] * _INITIAL_GRID[None, :]
+    lpmod.add_response_cuts(lp, grid)
+    y_max = float((inp.weight * inp.cap).sum())
+    y_grid = np.tile(y_max * _INITIAL_GRID, (inp.horizon, 1))
+    lpmod.add_outcome_cuts(lp, y_grid, y_grid)
+
+    for iteration in range(1, max_iterations + 1):
+        x_lp, upper_bound, y_all, y_dem = lpmod.solve_lp(lp, solver, time_limit)
+        x = _project(x_lp, lower, upper, budget)
+        value = _objective(x, inp, eps)
+        # A second, independent bound: concavity gives max F <= F(x) + max g.(x' - x).
+        grad = mdl.averted_gradient_flat(x, inp, inp.discount) - eps
+        fw_bound = value + float(grad @ (_linear_max(grad, lower, upper, budget) - x))
+        bound = min(upper_bound, fw_bound)
+        gap = max(bound - value, 0.0) + eps * (usable - x.sum())
+        averted = value + eps * x.sum()
+        if gap <= max(GAP_REL * averted, GAP_ABS):
+            break
+        yd = mdl.yearly_deaths_flat(x, inp)
+        z_all = -np.log(yd.synthetic / yd.baseline)
+        lpmod.add_response_cuts(lp, np.stack([x, x_lp], axis=1))
+        lpmod.add_outcome_cuts(lp, np.stack([y_all, z_all], axis=1),
+                               np.stack([y_dem, y_dem], axis=1))
+    else:
+        raise SolverError(f"the certified gap ({gap:.4g} deaths) did not close to "
+                          f"tolerance after {max_iterations} LP solves", solver=solver,
+                          status="gap not closed")
+    return _allocation(sc, x, gap, solver, iteration, time.perf_counter() - started)
+
+
+def _kkt_prices(sc, x, inp, lower, upper):
+    """Budget and bound shadow prices (deaths over the horizon per extra $1M a year)."""
+    g = mdl.averted_gradient_flat(x, inp, inp.discount)
+    tol = 1e-6 * max(1.0, sc.budget)
+    at_floor = x <= lower + tol
+    at_ceil = x >= upper - tol
+    binding = x.sum() >= sc.budget - tol
+    interior = ~at_floor & ~at_ceil
+    if not binding:
+        left = right = 0.0
+    elif interior.any():
+        left = right = float(g[interior].mean())
+    else:
+        right = float(g[~at_ceil].max()) if (~at_ceil).any() else 0.0
+        left = float(g[~at_floor].min()) if (~at_floor).any() else right
+    rows = {"budget": (left, right)}
+    for i, lv in enumerate(sc.levers):
+        if lv.lock is not None:
+            rows[f"lock.{lv.name}"] = (g[i] - right, g[i] - left)
+        else:
+            if at_floor[i] and lower[i] > 0:
+                rows[f"floor.{lv.name}"] = (g[i] - left, g[i] - left)
+            if at_ceil[i] and g[i] > right + 1e-12 and upper[i] < sc.budget:
+                rows[f"ceiling.{lv.name}"] = (g[i] - right, g[i] - right)
+    bounds = pd.DataFrame(rows, index=["left", "right"]).T
+    bounds.index.name = "constraint"
+    prices = bounds["right"].rename("deaths_averted_per_musd")
+    return prices, bounds, g
+
+
+def _attribution(x, inp):
+    """Deaths averted over the horizon attributed to each lever (sums to the total).
+
+    Each year's averted deaths are split in proportion to each lever's share of the
+    log-unit reduction it causes (its ``c_i z_i``), separately for the demand-only term.
+    """
+    from models import response as rsp
+
+    eff = inp.profile * x[:, None]
+    wz = inp.weight[:, None] * rsp.response(eff, inp.form[:, None], inp.cap[:, None],
+                                            inp.slope0[:, None])
+    base, phi = inp.baseline, inp.substitution
+    z_all = wz.sum(axis=0)
+    z_dem = wz[inp.demand].sum(axis=0)
+    term_all = base * (1 - phi) * -np.expm1(-z_all)
+    term_dem = base * phi * -np.expm1(-z_dem)
+    share_all = np.divide(wz, z_all, out=np.zeros_like(wz), where=z_all > 0)
+    share_dem = np.divide(wz, z_dem, out=np.zeros_like(wz), where=z_dem > 0)
+    share_dem[~inp.demand] = 0.0
+    return (share_all * term_all + share_dem * term_dem).sum(axis=1)
+
+
+def _allocation(sc, x, gap, solver, iterations, seconds):
+    inp = sc.model_inputs()
+    lower, upper = spend_bounds(sc)
+    names = sc.lever_names
+    spend = pd.Series(x, index=pd.Index(names, name="lever"), name="spend")
+    plan = pd.DataFrame(np.tile(x, (sc.horizon, 1)), columns=names,
+                        index=pd.RangeIndex(1, sc.horizon + 1, name="year"))
+    by_year = deaths_by_year(sc, spend.to_dict())
+    deaths = evaluate(sc, spend.to_dict())
+    baseline = float(by_year["baseline"].sum())
+    prices, bounds, _ = _kkt_prices(sc, x, inp, lower, upper)
+    marginal = mdl.averted_gradient_flat(x, inp)
+    attributed = _attribution(x, inp)
+    table = pd.DataFrame({
+        "lever": names,
+        "label": [lv.label for lv in sc.levers],
+        "spend": x,
+        "share": x / sc.budget if sc.budget > 0 else np.zeros_like(x),
+        "deaths_averted": attributed,
+        "marginal_deaths_averted_per_musd": marginal,
+        "cost_per_death_averted": [_safe_div(s * sc.horizon, a)
+                                   for s, a in zip(x, attributed)],
+    })
+    unspent = max(sc.budget - float(x.sum()), 0.0)
+    reason = ""
+    if unspent > 1e-6 * max(sc.budget, 1.0):
+        capped = [n for n, xi, ui in zip(names, x, upper) if xi >= ui - 1e-6]
+        if upper.sum() <= sc.budget + 1e-9:
+            reason = ("every lever is at its ceiling or lock (ceilings total "
+                      f"{_m(upper.sum())})")
+        else:
+            reason = ("the remaining levers avert fewer than "
+                      f"{1e-3 * GAP_ABS / max(sc.budget, 1):.1e} deaths per extra $1M "
+                      f"(levers at their ceilings: {', '.join(capped) or 'none'})")
+    else:
+        unspent = 0.0
+    return Allocation(
+        scenario=sc, spend=spend, plan=plan, deaths=deaths,
+        deaths_by_year=by_year[["year", "baseline", "plan", "synthetic", "substitution"]],
+        baseline_deaths=baseline, deaths_averted=baseline - deaths, gap=gap,
+        shadow_prices=prices, shadow_price_bounds=bounds, table=table, unspent=unspent,
+        unspent_reason=reason, solver=solver, iterations=iterations, solve_seconds=seconds)

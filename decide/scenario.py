@@ -1,0 +1,552 @@
+"""Scenarios: load a file, validate every value, list parameters, derive variants.
+
+A scenario file (TOML, or a JSON export of a result) holds the budget, the horizon,
+the market parameters and the levers. Every uncertain number is a parameter table with
+``base``, ``low``, ``high``, ``unit``, ``source`` and ``confidence``. Loading validates
+everything and returns a frozen `Scenario`; `Scenario.with_overrides` returns a new,
+re-validated one. Errors are `ScenarioError` naming the file, key, value and the range.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models import response as rsp
+from models.deaths import ModelInputs
+
+from .errors import ScenarioError
+
+__all__ = ["Param", "Lever", "Scenario", "load_scenario", "MAX_FILE_BYTES", "PARAM_SPECS"]
+
+#: Scenario files larger than this are refused (bytes).
+MAX_FILE_BYTES = 1_000_000
+
+CONFIDENCE = ("measured", "derived", "judgement")
+
+
+@dataclass(frozen=True)
+class _Spec:
+    low: float
+    high: float
+    what: str
+    low_open: bool = False  # True when ``low`` itself is not allowed
+
+    def describe(self):
+        left = "(" if self.low_open else "["
+        return f"{left}{_fmt(self.low)}, {_fmt(self.high)}] {self.what}"
+
+    def ok(self, v):
+        return (v > self.low if self.low_open else v >= self.low) and v <= self.high
+
+
+#: Allowed range of every parameter (what the model can represent, not a prior).
+PARAM_SPECS = {
+    "market": {
+        "baseline_deaths": _Spec(0, 1e6, "deaths per year"),
+        "baseline_trend": _Spec(-0.5, 0.5, "(fraction per year)"),
+        "supply_elasticity": _Spec(0, 3, "(elasticity magnitude)"),
+        "price_elasticity": _Spec(0, 5, "(elasticity magnitude)"),
+        "pass_through": _Spec(0, 1, "(fraction)"),
+        "substitution": _Spec(0, 1, "(fraction)"),
+        "market_lag": _Spec(0, 5, "years"),
+    },
+    "lever": {
+        "max_effect": _Spec(0, 0.99, "(fraction; write 15% as 0.15)"),
+        "cost_per_pct": _Spec(0, 1e7, "$M per year per 1% cut", low_open=True),
+        "onset": _Spec(0, 20, "years"),
+        "adaptation_time": _Spec(0, 50, "years", low_open=True),
+        "retained": _Spec(0, 1, "(fraction)"),
+        "alpha": _Spec(0, 1, "(fraction)"),
+    },
+}
+_DEMAND_PARAMS = ("max_effect", "cost_per_pct", "onset", "adaptation_time", "retained")
+_TOP_KEYS = ("name", "description", "budget", "horizon", "dollar_year", "discount_rate",
+             "market", "levers")
+_LEVER_KEYS = ("label", "description", "form", "channel", "floor", "ceiling", "lock")
+_PARAM_KEYS = ("base", "low", "high", "unit", "source", "confidence", "note")
+_SCALARS = {
+    "budget": (_Spec(0, 1e9, "$M per year"), 1000.0),
+    "horizon": (_Spec(1, 50, "years (a whole number)"), 10),
+    "dollar_year": (_Spec(1900, 2100, "(a year)"), 2024),
+    "discount_rate": (_Spec(0, 0.2, "(fraction per year)"), 0.0),
+}
+_MONEY = _Spec(0, 1e9, "$M per year")
+
+
+def _fmt(v):
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+@dataclass(frozen=True)
+class Param:
+    """An uncertain parameter: a base value with a range and its provenance."""
+
+    base: float
+    low: float
+    high: float
+    unit: str
+    source: str
+    confidence: str
+    note: str = ""
+
+    def to_dict(self):
+        out = {k: getattr(self, k) for k in ("base", "low", "high", "unit", "source",
+                                             "confidence")}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A lever: bounds on its spend ($M per year) and its response parameters."""
+
+    name: str
+    label: str
+    form: str
+    channel: str
+    floor: float
+    ceiling: float | None
+    lock: float | None
+    params: MappingProxyType
+    description: str = ""
+
+    @property
+    def is_demand(self):
+        return self.channel == "demand"
+
+    def to_dict(self):
+        out: dict[str, Any] = {"label": self.label}
+        if self.description:
+            out["description"] = self.description
+        out.update(form=self.form, channel=self.channel, floor=self.floor)
+        if self.ceiling is not None:
+            out["ceiling"] = self.ceiling
+        if self.lock is not None:
+            out["lock"] = self.lock
+        for k, p in self.params.items():
+            out[k] = p.to_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated, immutable scenario. Build it with `load_scenario` or `from_dict`.
+
+    Attributes
+    ----------
+    name, description : str
+    budget : float
+        $M per year (dollars of ``dollar_year``).
+    horizon : int
+        Years.
+    dollar_year : int
+    discount_rate : float
+        Yearly rate applied to deaths in the objective (0 = undiscounted).
+    market : Mapping[str, Param]
+    levers : tuple[Lever, ...]
+    source : str
+        Where it came from (a path, "<dict>", ...), used in error messages.
+    """
+
+    name: str
+    description: str
+    budget: float
+    horizon: int
+    dollar_year: int
+    discount_rate: float
+    market: MappingProxyType
+    levers: tuple
+    source: str = field(default="<dict>", compare=False)
+
+    # -- construction ---------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, raw, *, source="<dict>"):
+        """Validate a raw mapping (as parsed from TOML/JSON) into a `Scenario`.
+
+        Raises
+        ------
+        ScenarioError
+            On the first invalid value, naming ``source``, the key and the range.
+        """
+        return _Validator(source).scenario(raw)
+
+    def to_dict(self):
+        """Plain, JSON/TOML-ready mapping that `from_dict` turns back into this scenario."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.description:
+            out["description"] = self.description
+        out.update(budget=self.budget, horizon=self.horizon, dollar_year=self.dollar_year,
+                   discount_rate=self.discount_rate)
+        out["market"] = {k: p.to_dict() for k, p in self.market.items()}
+        out["levers"] = {lv.name: lv.to_dict() for lv in self.levers}
+        return out
+
+    def to_toml(self):
+        """The scenario as TOML text (loads back to an equal scenario)."""
+        return _to_toml(self.to_dict())
+
+    def sha256(self):
+        """SHA-256 of the canonical JSON of `to_dict` (provenance of a result)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def __hash__(self):
+        return hash(self.sha256())
+
+    # -- views ----------------------------------------------------------------------
+    @property
+    def lever_names(self):
+        """Lever names in file order."""
+        return [lv.name for lv in self.levers]
+
+    def lever(self, name):
+        """The `Lever` called ``name``."""
+        for lv in self.levers:
+            if lv.name == name:
+                return lv
+        raise ScenarioError(f"unknown lever{_suggest(name, self.lever_names)}",
+                            file=self.source, key="lever", value=name)
+
+    def parameters(self):
+        """One row per uncertain parameter.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``name`` (dotted path, e.g. ``levers.precursor.max_effect``), ``base``,
+            ``low``, ``high``, ``unit``, ``source``, ``confidence``.
+        """
+        rows = [_param_row(f"market.{k}", p) for k, p in self.market.items()]
+        for lv in self.levers:
+            rows += [_param_row(f"levers.{lv.name}.{k}", p) for k, p in lv.params.items()]
+        return pd.DataFrame(rows, columns=["name", "base", "low", "high", "unit", "source",
+                                           "confidence"])
+
+    def override_keys(self):
+        """Every key `with_overrides` accepts."""
+        keys = ["budget", "horizon", "discount_rate"]
+        for name in self.parameters()["name"]:
+            keys += [name, f"{name}.low", f"{name}.high"]
+        for lv in self.levers:
+            keys += [f"levers.{lv.name}.{k}" for k in ("floor", "ceiling", "lock")]
+        return keys
+
+    def with_overrides(self, overrides, *, source="<overrides>"):
+        """A new, re-validated scenario with some values replaced.
+
+        Parameters
+        ----------
+        overrides : Mapping[str, object]
+            Keys from `override_keys`: a parameter name sets its base (``.low`` /
+            ``.high`` its range); ``budget``, ``horizon``, ``discount_rate``; and
+            ``levers.<lever>.floor`` / ``.ceiling`` / ``.lock`` ($M per year; ``None``
+            removes a ceiling or a lock).
+
+        Raises
+        ------
+        ScenarioError
+            Unknown key (with a suggestion) or invalid value.
+        """
+        raw = self.to_dict()
+        allowed = set(self.override_keys())
+        for key, value in dict(overrides).items():
+            if not isinstance(key, str) or key not in allowed:
+                raise ScenarioError(f"unknown key{_suggest(str(key), sorted(allowed))}",
+                                    file=source, key=str(key), has_value=False)
+            parts = key.split(".")
+            if len(parts) == 1:
+                raw[key] = value
+                continue
+            node = raw
+            for p in parts[:-1]:
+                node = node[p]
+            leaf = parts[-1]
+            if isinstance(node.get(leaf), dict):  # a parameter name: set its base
+                node[leaf]["base"] = value
+            elif value is None:
+                node.pop(leaf, None)
+            else:
+                node[leaf] = value
+        return _Validator(source).scenario(raw)
+
+    def model_inputs(self, horizon=None):
+        """Arrays for `models` (one source of truth for `evaluate` and the optimiser)."""
+        m = {k: p.base for k, p in self.market.items()}
+
+        def col(key, default=0.0):
+            return np.array([lv.params[key].base if key in lv.params else default
+                             for lv in self.levers], dtype=float)
+
+        return ModelInputs(
+            horizon=int(horizon or self.horizon),
+            baseline_deaths=m["baseline_deaths"], baseline_trend=m["baseline_trend"],
+            supply_elasticity=m["supply_elasticity"], price_elasticity=m["price_elasticity"],
+            pass_through=m["pass_through"], substitution=m["substitution"],
+            market_lag=m["market_lag"], discount_rate=self.discount_rate,
+            form=np.array([rsp.FORMS[lv.form] for lv in self.levers]),
+            demand=np.array([lv.is_demand for lv in self.levers]),
+            max_effect=col("max_effect"), cost_per_pct=col("cost_per_pct"),
+            onset=col("onset"), adaptation_time=col("adaptation_time", 1.0),
+            retained=col("retained"), alpha=col("alpha", 1.0),
+        )
+
+    def bounds(self):
+        """Per-lever spend bounds as a DataFrame (floor, ceiling, lock; $M per year)."""
+        return pd.DataFrame(
+            {"floor": [lv.floor for lv in self.levers],
+             "ceiling": [np.nan if lv.ceiling is None else lv.ceiling for lv in self.levers],
+             "lock": [np.nan if lv.lock is None else lv.lock for lv in self.levers]},
+            index=pd.Index(self.lever_names, name="lever"))
+
+
+def _param_row(name, p):
+    return {"name": name, "base": p.base, "low": p.low, "high": p.high, "unit": p.unit,
+            "source": p.source, "confidence": p.confidence}
+
+
+def _suggest(word, options):
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return ""
+
+
+class _Validator:
+    """Walks a raw mapping, checking every key and value; raises on the first problem."""
+
+    def __init__(self, source):
+        self.source = str(source)
+
+    def fail(self, key, value, message, has_value=True):
+        raise ScenarioError(message, file=self.source, key=key, value=value,
+                            has_value=has_value)
+
+    def table(self, key, value):
+        if not isinstance(value, dict):
+            self.fail(key, value, f"must be a table, got {type(value).__name__}")
+        return value
+
+    def keys(self, prefix, raw, allowed, required=()):
+        for k in raw:
+            if k not in allowed:
+                self.fail(f"{prefix}{k}", raw[k],
+                          f"unknown key{_suggest(str(k), allowed)}; allowed: "
+                          + ", ".join(allowed))
+        for k in required:
+            if k not in raw:
+                self.fail(f"{prefix}{k}", None, "required key is missing", has_value=False)
+
+    def number(self, key, value, spec: _Spec, integer=False):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(key, value, f"must be a number in {spec.describe()}, "
+                                  f"got {type(value).__name__}")
+        if not math.isfinite(value):
+            self.fail(key, value, f"must be a finite number in {spec.describe()}")
+        if integer and int(value) != value:
+            self.fail(key, value, f"must be a whole number in {spec.describe()}")
+        if not spec.ok(value):
+            self.fail(key, value, f"out of range: must be in {spec.describe()}")
+        return int(value) if integer else float(value)
+
+    def text(self, key, value, required=True):
+        if not isinstance(value, str):
+            self.fail(key, value, f"must be a string, got {type(value).__name__}")
+        if required and not value.strip():
+            self.fail(key, value, "must not be empty")
+        if len(value) > 10_000:
+            self.fail(key, value, "must be at most 10,000 characters")
+        return value
+
+    def choice(self, key, value, options):
+        if value not in options:
+            hint = _suggest(str(value), options) if isinstance(value, str) else ""
+            self.fail(key, value, f"must be one of {', '.join(options)}{hint}")
+        return value
+
+    def param(self, key, raw, spec: _Spec):
+        raw = self.table(key, raw)
+        self.keys(f"{key}.", raw, _PARAM_KEYS, required=_PARAM_KEYS[:6])
+        vals = {k: self.number(f"{key}.{k}", raw[k], spec) for k in ("base", "low", "high")}
+        if vals["low"] > vals["high"]:
+            self.fail(f"{key}.low", vals["low"],
+                      f"must not exceed high ({_fmt(vals['high'])})")
+        if not vals["low"] <= vals["base"] <= vals["high"]:
+            self.fail(f"{key}.base", vals["base"],
+                      f"must lie in low..high [{_fmt(vals['low'])}, {_fmt(vals['high'])}]")
+        return Param(
+            **vals,
+            unit=self.text(f"{key}.unit", raw["unit"]),
+            source=self.text(f"{key}.source", raw["source"]),
+            confidence=self.choice(f"{key}.confidence", raw["confidence"], CONFIDENCE),
+            note=self.text(f"{key}.note", raw.get("note", ""), required=False),
+        )
+
+    def lever(self, name, raw):
+        prefix = f"levers.{name}"
+        raw = self.table(prefix, raw)
+        channel = self.choice(f"{prefix}.channel", raw.get("channel", "supply"),
+                              ("supply", "demand"))
+        names = _DEMAND_PARAMS if channel == "demand" else tuple(PARAM_SPECS["lever"])
+        self.keys(f"{prefix}.", raw, _LEVER_KEYS + names, required=names)
+        floor = self.number(f"{prefix}.floor", raw.get("floor", 0.0), _MONEY)
+        ceiling = raw.get("ceiling")
+        lock = raw.get("lock")
+        return Lever(
+            name=name,
+            label=self.text(f"{prefix}.label", raw.get("label", name)),
+            description=self.text(f"{prefix}.description", raw.get("description", ""),
+                                  required=False),
+            form=self.choice(f"{prefix}.form", raw.get("form", "saturating"),
+                             tuple(rsp.FORMS)),
+            channel=channel,
+            floor=floor,
+            ceiling=None if ceiling is None else self.number(f"{prefix}.ceiling", ceiling,
+                                                              _MONEY),
+            lock=None if lock is None else self.number(f"{prefix}.lock", lock, _MONEY),
+            params=MappingProxyType({
+                k: self.param(f"{prefix}.{k}", raw[k], PARAM_SPECS["lever"][k])
+                for k in names}),
+        )
+
+    def scenario(self, raw):
+        raw = self.table("(top level)", raw)
+        self.keys("", raw, _TOP_KEYS, required=("market", "levers"))
+        scalars = {}
+        for key, (spec, default) in _SCALARS.items():
+            scalars[key] = self.number(key, raw.get(key, default), spec,
+                                       integer=key in ("horizon", "dollar_year"))
+        market_raw = self.table("market", raw["market"])
+        specs = PARAM_SPECS["market"]
+        self.keys("market.", market_raw, tuple(specs), required=tuple(specs))
+        market = {k: self.param(f"market.{k}", market_raw[k], specs[k]) for k in specs}
+        levers_raw = self.table("levers", raw["levers"])
+        if not levers_raw:
+            self.fail("levers", levers_raw, "at least one lever is required")
+        if len(levers_raw) > 50:
+            self.fail("levers", len(levers_raw), "at most 50 levers are supported")
+        for name in levers_raw:
+            if not (isinstance(name, str) and name.isidentifier() and name.isascii()):
+                self.fail("levers", name, "a lever name must be a simple identifier "
+                                          "(letters, digits, underscores)")
+        levers = tuple(self.lever(n, r) for n, r in levers_raw.items())
+        name = self.text("name", raw.get("name", Path(self.source).stem or "scenario"))
+        return Scenario(
+            name=name,
+            description=self.text("description", raw.get("description", ""), required=False),
+            market=MappingProxyType(market), levers=levers, source=self.source, **scalars)
+
+
+def load_scenario(path):
+    """Load and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.toml`` scenario, or a ``.json`` result export (its resolved scenario is
+        used, so the export reproduces its allocation).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Missing, oversized, non-UTF-8 or malformed file, or any invalid value.
+
+    Examples
+    --------
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> sc.lever_names
+    ['counter_network', 'financial', 'gun_flow', 'precursor']
+    >>> load_scenario("inputs/nope.toml")
+    Traceback (most recent call last):
+    ...
+    decide.errors.ScenarioError: inputs/nope.toml: file not found
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise ScenarioError("file not found", file=source) from None
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(f"file is {size:,} bytes; scenario files are limited to "
+                            f"{MAX_FILE_BYTES:,} bytes (1 MB)", file=source)
+    return parse_scenario(path.read_bytes(), source=source,
+                          kind="json" if path.suffix.lower() == ".json" else "toml")
+
+
+def parse_scenario(data: bytes, *, source="<upload>", kind="toml"):
+    """Parse scenario bytes (TOML, or a JSON export) without executing anything.
+
+    Raises
+    ------
+    ScenarioError
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(f"file is {len(data):,} bytes; scenario files are limited to "
+                            f"{MAX_FILE_BYTES:,} bytes (1 MB)", file=source)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"not UTF-8 text (byte {exc.start})", file=source) from None
+    try:
+        if kind == "json":
+            raw = json.loads(text, parse_constant=_reject_constant)
+            if isinstance(raw, dict) and "scenario" in raw and "provenance" in raw:
+                raw = raw["scenario"]
+        else:
+            raw = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError(f"malformed {kind.upper()}: {exc}", file=source) from None
+    except RecursionError:
+        raise ScenarioError(f"malformed {kind.upper()}: nested too deeply",
+                            file=source) from None
+    except ValueError as exc:
+        raise ScenarioError(f"malformed {kind.upper()}: {exc}", file=source) from None
+    return Scenario.from_dict(raw, source=source)
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not allowed")
+
+
+# -- TOML writing (the structure is fixed and shallow, so a small emitter suffices) ----
+def _toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(float(v)) if isinstance(v, float) else str(v)
+    return json.dumps(v, ensure_ascii=False)  # a valid TOML basic string
+
+
+def _to_toml(d):
+    lines = [f"{k} = {_toml_value(v)}" for k, v in d.items() if not isinstance(v, dict)]
+    lines.append("")
+    lines.append("[market]")
+    for k, p in d["market"].items():
+        lines.append(f"{k} = {{ " + ", ".join(f"{a} = {_toml_value(b)}" for a, b in p.items())
+                     + " }")
+    for name, lv in d["levers"].items():
+        lines.append("")
+        lines.append(f"[levers.{name}]")
+        for k, v in lv.items():
+            if isinstance(v, dict):
+                lines.append(f"{k} = {{ " + ", ".join(f"{a} = {_toml_value(b)}"
+                                                      for a, b in v.items()) + " }")
+            else:
+                lines.append(f"{k} = {_toml_value(v)}")
+    return "\n".join(lines) + "\n"
