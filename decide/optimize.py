@@ -58,7 +58,9 @@ class Allocation:
         One row per lever: ``lever``, ``label``, ``spend`` ($M/yr), ``share`` (of the
         budget), ``deaths_averted`` (attributed, over the horizon),
         ``marginal_deaths_averted_per_musd`` (per extra $1M a year),
-        ``cost_per_death_averted`` ($M over the horizon per death averted).
+        ``cost_per_death_averted`` ($M over the horizon per death averted),
+        ``reduced_cost`` (marginal minus the budget's shadow price: deaths averted
+        gained, if positive, or lost, if negative, per $1M a year moved onto the lever).
     unspent : float
         Budget left unspent, $M per year; ``unspent_reason`` says why.
     solver : str
@@ -306,7 +308,7 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
     y_grid = np.tile(y_max * _INITIAL_GRID, (inp.horizon, 1))
     lpmod.add_outcome_cuts(lp, y_grid, y_grid)
 
-    for iteration in range(1, max_iterations + 1):
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 - read after the loop
         x_lp, upper_bound, y_all, y_dem = lpmod.solve_lp(lp, solver, time_limit)
         x = _project(x_lp, lower, upper, budget)
         value = _objective(x, inp, eps)
@@ -327,11 +329,15 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
         raise SolverError(f"the certified gap ({gap:.4g} deaths) did not close to "
                           f"tolerance after {max_iterations} LP solves", solver=solver,
                           status="gap not closed")
-    return _allocation(sc, x, gap, solver, iteration, time.perf_counter() - started)
+    return _allocation(sc, x, float(gap), solver, iteration, time.perf_counter() - started)
 
 
 def _kkt_prices(sc, x, inp, lower, upper):
-    """Budget and bound shadow prices (deaths over the horizon per extra $1M a year)."""
+    """Budget and bound shadow prices (deaths over the horizon per extra $1M a year).
+
+    ``upper`` holds explicit ceilings and locks only (inf where a lever is bounded by
+    the budget alone, so that extra budget can still reach it).
+    """
     g = mdl.averted_gradient_flat(x, inp, inp.discount)
     tol = 1e-6 * max(1.0, sc.budget)
     at_floor = x <= lower + tol
@@ -392,7 +398,9 @@ def _allocation(sc, x, gap, solver, iterations, seconds):
     by_year = deaths_by_year(sc, spend.to_dict())
     deaths = evaluate(sc, spend.to_dict())
     baseline = float(by_year["baseline"].sum())
-    prices, bounds, _ = _kkt_prices(sc, x, inp, lower, upper)
+    explicit = np.array([np.inf if lv.ceiling is None and lv.lock is None else u
+                         for lv, u in zip(sc.levers, upper)])
+    prices, bounds, _ = _kkt_prices(sc, x, inp, lower, explicit)
     marginal = mdl.averted_gradient_flat(x, inp)
     attributed = _attribution(x, inp)
     table = pd.DataFrame({
@@ -404,6 +412,7 @@ def _allocation(sc, x, gap, solver, iterations, seconds):
         "marginal_deaths_averted_per_musd": marginal,
         "cost_per_death_averted": [_safe_div(s * sc.horizon, a)
                                    for s, a in zip(x, attributed)],
+        "reduced_cost": marginal - prices["budget"],
     })
     unspent = max(sc.budget - float(x.sum()), 0.0)
     reason = ""

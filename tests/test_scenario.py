@@ -1,0 +1,192 @@
+"""Scenario files: loading, parameters, overrides, round trips and invalid input."""
+
+import copy
+import json
+import math
+import tomllib
+
+import pytest
+
+import decide
+from decide import ScenarioError
+from decide.scenario import MAX_FILE_BYTES, PARAM_SPECS
+
+from .conftest import ROOT
+
+
+def _raw():
+    return tomllib.loads((ROOT / "inputs" / "baseline.toml").read_text())
+
+
+def test_baseline_has_the_four_levers_and_defaults(baseline):
+    assert baseline.lever_names == ["counter_network", "financial", "gun_flow", "precursor"]
+    assert baseline.budget == 1000 and baseline.horizon == 10
+    assert baseline.dollar_year == 2024
+
+
+def test_parameters_table(baseline):
+    df = baseline.parameters()
+    assert list(df.columns) == ["name", "base", "low", "high", "unit", "source",
+                                "confidence"]
+    assert "levers.precursor.max_effect" in set(df["name"])
+    assert (df["low"] <= df["base"]).all() and (df["base"] <= df["high"]).all()
+    assert set(df["confidence"]) <= {"measured", "derived", "judgement"}
+    assert df["source"].str.len().min() > 10
+    assert len(df) == 7 + 4 * 6
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "inputs").glob("*.toml")))
+def test_every_bundled_scenario_loads_and_sources_every_number(path):
+    sc = decide.load_scenario(path)
+    df = sc.parameters()
+    assert df["source"].map(lambda s: len(s.strip()) > 10).all()
+    assert path.read_text().startswith("#")  # explained in a header comment
+
+
+def test_with_overrides_returns_new_validated_scenario(baseline):
+    sc2 = baseline.with_overrides({"budget": 2000, "levers.precursor.max_effect": 0.3,
+                                   "levers.gun_flow.ceiling": 0})
+    assert sc2.budget == 2000 and baseline.budget == 1000
+    assert sc2.lever("precursor").params["max_effect"].base == 0.3
+    assert sc2.lever("gun_flow").ceiling == 0
+    assert sc2 != baseline and hash(sc2) != hash(baseline)
+    with pytest.raises(ScenarioError, match="must lie in low..high"):
+        baseline.with_overrides({"levers.precursor.max_effect": 0.5})
+    sc3 = baseline.with_overrides({"levers.precursor.max_effect.high": 0.6,
+                                   "levers.precursor.max_effect": 0.5})
+    assert sc3.lever("precursor").params["max_effect"].high == 0.6
+    assert baseline.with_overrides({"levers.financial.lock": 100}).lever("financial").lock \
+        == 100
+    assert baseline.with_overrides({"levers.financial.ceiling": None}).lever(
+        "financial").ceiling is None
+
+
+def test_unknown_override_suggests(baseline):
+    with pytest.raises(ScenarioError, match="did you mean 'levers.precursor.max_effect'"):
+        baseline.with_overrides({"levers.precursr.max_effect": 0.2})
+
+
+def test_toml_and_json_round_trips(baseline, tmp_path):
+    path = tmp_path / "copy.toml"
+    path.write_text(baseline.to_toml())
+    again = decide.load_scenario(path)
+    assert again == baseline and again.sha256() == baseline.sha256()
+    jpath = tmp_path / "copy.json"
+    jpath.write_text(json.dumps({"scenario": baseline.to_dict(), "provenance": {}}))
+    assert decide.load_scenario(jpath) == baseline
+
+
+def test_file_errors(tmp_path):
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+    with pytest.raises(ScenarioError, match="big.toml.*1 MB"):
+        decide.load_scenario(big)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("budget = [1,\n")
+    with pytest.raises(ScenarioError, match="bad.toml.*malformed TOML"):
+        decide.load_scenario(bad)
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe\x00budget")
+    with pytest.raises(ScenarioError, match="not UTF-8"):
+        decide.load_scenario(binary)
+    nanjson = tmp_path / "nan.json"
+    nanjson.write_text('{"budget": NaN}')
+    with pytest.raises(ScenarioError, match="NaN is not allowed"):
+        decide.load_scenario(nanjson)
+    with pytest.raises(ScenarioError, match="file not found"):
+        decide.load_scenario(tmp_path / "missing.toml")
+
+
+def test_nan_in_toml_file_names_file_key_and_value(tmp_path):
+    text = (ROOT / "inputs" / "baseline.toml").read_text().replace(
+        "budget = 1000 ", "budget = nan ")
+    path = tmp_path / "nanbudget.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        decide.load_scenario(path)
+    msg = str(err.value)
+    assert "nanbudget.toml" in msg and "budget = nan" in msg and "finite" in msg
+
+
+# -- every field, every kind of bad value -----------------------------------------------
+def _param_paths():
+    for k in PARAM_SPECS["market"]:
+        yield ("market", k), PARAM_SPECS["market"][k]
+    for lever in ("counter_network", "precursor"):
+        for k in PARAM_SPECS["lever"]:
+            yield ("levers", lever, k), PARAM_SPECS["lever"][k]
+
+
+def _cases():
+    for path, spec in _param_paths():
+        dotted = ".".join(path)
+        for field in ("base", "low", "high"):
+            yield f"{dotted}.{field}", path + (field,), "abc", "must be a number"
+            yield f"{dotted}.{field}", path + (field,), math.nan, "finite"
+            yield f"{dotted}.{field}", path + (field,), math.inf, "finite"
+            yield f"{dotted}.{field}", path + (field,), True, "must be a number"
+            yield f"{dotted}.{field}", path + (field,), spec.high * 10 + 10, "out of range"
+            if spec.low >= 0:
+                yield f"{dotted}.{field}", path + (field,), -1.0, "out of range"
+        yield f"{dotted}.low", path + ("low",), "LOW>HIGH", "must not exceed high"
+        yield f"{dotted}.base", path + ("base",), "OUTSIDE", "must lie in low..high"
+        yield f"{dotted}.confidence", path + ("confidence",), "sure", "must be one of"
+        yield f"{dotted}.unit", path + ("unit",), 3, "must be a string"
+        yield f"{dotted}.colour", path + ("colour",), "x", "unknown key"
+    for key, value, match in [("budget", -5, "out of range"), ("budget", "1000", "number"),
+                              ("budget", math.inf, "finite"), ("horizon", 2.5, "whole"),
+                              ("horizon", 0, "out of range"), ("horizon", 51, "out of range"),
+                              ("discount_rate", math.nan, "finite"),
+                              ("dollar_year", "2024", "number"), ("budgte", 5, "did you mean")]:
+        yield key, (key,), value, match
+    for key, value, match in [("floor", -1, "out of range"), ("ceiling", math.nan, "finite"),
+                              ("lock", "all", "number"), ("form", "sigmoid", "one of"),
+                              ("channel", "both", "one of"), ("ceilng", 5, "did you mean")]:
+        yield f"levers.financial.{key}", ("levers", "financial", key), value, match
+
+
+CASES = list(_cases())
+
+
+@pytest.mark.parametrize("key,path,value,match", CASES, ids=[f"{c[0]}={c[2]!r}" for c in CASES])
+def test_every_bad_value_is_one_clear_error(key, path, value, match):
+    raw = copy.deepcopy(_raw())
+    node = raw
+    for p in path[:-1]:
+        node = node[p]
+    if value == "LOW>HIGH":
+        if node["low"] == node["high"]:
+            pytest.skip("a point range cannot be inverted")
+        value, node["high"] = node["high"], node["low"]  # swap: low > high
+    elif value == "OUTSIDE":
+        value = node["high"] + (node["high"] - node["low"] or 1)
+        spec = dict(_param_paths())[path[:-1]]
+        if value > spec.high:
+            pytest.skip("no legal value outside the range")
+    node[path[-1]] = value
+    with pytest.raises(ScenarioError) as err:
+        decide.Scenario.from_dict(raw, source="bad.toml")
+    msg = str(err.value)
+    assert isinstance(err.value, ValueError)
+    assert msg.startswith("bad.toml: ")
+    assert key in msg, msg
+    assert match in msg, msg
+    assert "\n" not in msg
+
+
+def test_missing_required_keys_are_named():
+    raw = _raw()
+    del raw["market"]["substitution"]
+    with pytest.raises(ScenarioError, match=r"market.substitution: required key is missing"):
+        decide.Scenario.from_dict(raw, source="x.toml")
+    raw = _raw()
+    del raw["levers"]["precursor"]["cost_per_pct"]["source"]
+    with pytest.raises(ScenarioError, match=r"levers.precursor.cost_per_pct.source"):
+        decide.Scenario.from_dict(raw, source="x.toml")
+
+
+def test_fraction_written_as_percentage_is_caught():
+    raw = _raw()
+    raw["levers"]["precursor"]["max_effect"].update(base=15, low=0, high=40)
+    with pytest.raises(ScenarioError, match="write 15% as 0.15"):
+        decide.Scenario.from_dict(raw, source="pct.toml")
