@@ -177,21 +177,31 @@ def add_outcome_cuts(lp: FlatLP, y_all, y_dem=None):
 @contextlib.contextmanager
 def _quiet_stdout():
     # HiGHS prints its banner even with msg=False; keep stdout clean for CSV/JSON output.
+    fd = 1  # the process's stdout, whatever object sys.stdout currently is
     try:
-        fd = sys.stdout.fileno()
+        sys.stdout.flush()
+        saved = os.dup(fd)
     except (AttributeError, OSError, ValueError):
         yield
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
     with open(os.devnull, "w") as devnull:
         os.dup2(devnull.fileno(), fd)
     try:
         yield
     finally:
         sys.stdout.flush()
+        _flush_c_stdio()  # C-level buffers (HiGHS uses printf) must empty into devnull
         os.dup2(saved, fd)
         os.close(saved)
+
+
+def _flush_c_stdio():
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
 
 
 def make_solver(name, time_limit=None):
@@ -221,9 +231,9 @@ def solve_lp(lp: FlatLP, solver="cbc", time_limit=None):
     SolverError
         Solver missing, failed, or any status other than optimal.
     """
-    engine = make_solver(solver, time_limit)
     try:
         with _quiet_stdout():
+            engine = make_solver(solver, time_limit)
             status = lp.prob.solve(engine)
     except pulp.PulpSolverError as exc:
         raise SolverError(f"solver '{solver}' failed to run: {exc}", solver=solver,

@@ -76,6 +76,14 @@ def _ratio(slope0, cap):
     return np.where(cap > 0, slope0 / safe, 0.0)
 
 
+def _scaled(slope0, cap, e):
+    # (slope0 / cap) * E; a tiny cap may overflow to inf (the curve is then a step at
+    # E = 0, which exp(-inf) = 0 represents), but E = 0 must give 0, never inf * 0.
+    with np.errstate(over="ignore", invalid="ignore"):
+        t = _ratio(slope0, cap) * e
+    return np.where(e == 0, 0.0, t)
+
+
 def response(effective_spend, form, cap, slope0):
     """Reduction in log units for an effective spend.
 
@@ -97,7 +105,7 @@ def response(effective_spend, form, cap, slope0):
     """
     e = np.asarray(effective_spend, dtype=float)
     cap = np.asarray(cap, dtype=float)
-    sat = cap * -np.expm1(-_ratio(slope0, cap) * e)
+    sat = cap * -np.expm1(-_scaled(slope0, cap, e))
     lin = np.minimum(slope0 * e, cap)
     return np.where(np.asarray(form) == SATURATING, sat, lin)
 
@@ -116,6 +124,6 @@ def response_slope(effective_spend, form, cap, slope0):
     e = np.asarray(effective_spend, dtype=float)
     cap = np.asarray(cap, dtype=float)
     slope0 = np.asarray(slope0, dtype=float)
-    sat = np.where(cap > 0, slope0 * np.exp(-_ratio(slope0, cap) * e), 0.0)
+    sat = np.where(cap > 0, slope0 * np.exp(-_scaled(slope0, cap, e)), 0.0)
     lin = np.where(slope0 * e < cap, slope0, 0.0)
     return np.where(np.asarray(form) == SATURATING, sat, lin)
