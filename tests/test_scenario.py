@@ -190,3 +190,48 @@ def test_fraction_written_as_percentage_is_caught():
     raw["levers"]["precursor"]["max_effect"].update(base=15, low=0, high=40)
     with pytest.raises(ScenarioError, match="write 15% as 0.15"):
         decide.Scenario.from_dict(raw, source="pct.toml")
+
+
+def test_every_parameter_name_is_an_override(baseline):
+    for _, row in baseline.parameters().iterrows():
+        sc = baseline.with_overrides({row["name"]: row["low"]})
+        assert sc.parameters().set_index("name").loc[row["name"], "base"] == row["low"]
+
+
+@pytest.mark.parametrize("key,value", [("name", 3), ("description", ["x"]),
+                                       ("levers.financial.label", 7),
+                                       ("levers.financial.description", 1.5)])
+def test_text_fields_must_be_strings(key, value):
+    raw = _raw()
+    node = raw
+    parts = key.split(".")
+    for p in parts[:-1]:
+        node = node[p]
+    node[parts[-1]] = value
+    with pytest.raises(ScenarioError, match=rf"bad.toml: {key} = .*must be a string"):
+        decide.Scenario.from_dict(raw, source="bad.toml")
+
+
+def test_bad_lever_names_and_duplicates():
+    raw = _raw()
+    raw["levers"]["bad name"] = raw["levers"]["financial"]
+    with pytest.raises(ScenarioError, match="simple identifier"):
+        decide.Scenario.from_dict(raw, source="bad.toml")
+    text = (ROOT / "inputs" / "baseline.toml").read_text() + "\n[levers.financial]\nfloor = 1\n"
+    with pytest.raises(ScenarioError, match="malformed TOML"):
+        decide.parse_scenario(text.encode(), source="dup.toml")
+
+
+def test_layering_and_public_api():
+    import ast
+
+    for path in (ROOT / "models").glob("*.py"):
+        mods = {n.names[0].name.split(".")[0] if isinstance(n, ast.Import) else
+                (n.module or "").split(".")[0]
+                for n in ast.walk(ast.parse(path.read_text()))
+                if isinstance(n, ast.Import | ast.ImportFrom)}
+        assert not mods & {"pulp", "streamlit", "pandas", "decide"}, path
+    for path in (ROOT / "decide").rglob("*.py"):
+        assert "streamlit" not in path.read_text(), path
+    for name in decide.__all__:
+        assert hasattr(decide, name)
