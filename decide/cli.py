@@ -56,10 +56,12 @@ def _format_table(res):
         lambda v: f"{v:.4f}")
     t["cost_per_death_averted"] = t["cost_per_death_averted"].map(
         lambda v: "-" if pd.isna(v) else f"{v:,.2f}")
+    t["reduced_cost"] = t["reduced_cost"].map(lambda v: f"{v:+.4f}")
     t = t.drop(columns="label").rename(columns={
         "spend": "spend $M/yr", "deaths_averted": "deaths averted",
         "marginal_deaths_averted_per_musd": "marginal per $1M/yr",
-        "cost_per_death_averted": "$M per death averted"})
+        "cost_per_death_averted": "$M per death averted",
+        "reduced_cost": "reduced cost"})
     s = res.summary()
     sc = res.scenario
     price = res.shadow_price_bounds.loc["budget"]
