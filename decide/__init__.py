@@ -8,6 +8,7 @@ True
 """
 
 from .errors import DecideError, InfeasibleError, ScenarioError, SolverError
+from .montecarlo import monte_carlo, monte_carlo_chunks
 from .optimize import Allocation, deaths_by_year, evaluate, optimize
 from .scenario import Lever, Param, Scenario, load_scenario, parse_scenario
 
@@ -25,6 +26,8 @@ __all__ = [
     "deaths_by_year",
     "evaluate",
     "load_scenario",
+    "monte_carlo",
+    "monte_carlo_chunks",
     "optimize",
     "parse_scenario",
 ]

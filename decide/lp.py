@@ -45,6 +45,7 @@ class FlatLP:
     v_dem: list | None
     budget_row: pulp.LpConstraint
     profile: np.ndarray
+    money: float = 1.0  # $M per unit of the x variables (keeps them O(1) for the solver)
     n_cuts: int = 0
     _tag: dict = field(default_factory=lambda: {"n": 0})
 
@@ -69,8 +70,12 @@ def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0):
         unspent rather than parked on an idle lever.
     """
     n_levers, horizon = len(lower), inp.horizon
+    # Spend enters in units of the usable budget: solver tolerances act on O(1) values,
+    # not on $1e5M ones (seen: 3e-5 relative objective error on an unscaled problem).
+    money = float(max(min(budget, float(np.sum(upper))), 1.0))
     prob = pulp.LpProblem("allocation", pulp.LpMaximize)
-    x = [pulp.LpVariable(f"x_{i}", lowBound=float(lower[i]), upBound=float(upper[i]))
+    x = [pulp.LpVariable(f"x_{i}", lowBound=float(lower[i]) / money,
+                         upBound=float(upper[i]) / money)
          for i in range(n_levers)]
     cap = inp.cap
     z = [[pulp.LpVariable(f"z_{i}_{u}", lowBound=0.0,
@@ -81,7 +86,7 @@ def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0):
     if inp.demand.any():
         v_dem = [pulp.LpVariable(f"vd_{u}", lowBound=0.0, upBound=1.0)
                  for u in range(horizon)]
-    lp = FlatLP(prob, inp, x, z, v_all, v_dem, None, inp.profile)
+    lp = FlatLP(prob, inp, x, z, v_all, v_dem, None, inp.profile, money)
     lp.budget_row = add_budget(lp, budget)
     add_linear_caps(lp)
     set_objective(lp, eps)
@@ -90,7 +95,7 @@ def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0):
 
 def add_budget(lp: FlatLP, budget):
     """Total spend at most the budget ($M per year)."""
-    row = pulp.lpSum(lp.x) <= float(budget)
+    row = pulp.lpSum(lp.x) <= float(budget) / lp.money
     lp.prob += row, "budget"
     return lp.prob.constraints["budget"]
 
@@ -102,7 +107,7 @@ def add_linear_caps(lp: FlatLP):
         if inp.cap[i] <= 0:
             continue
         for u in range(inp.horizon):
-            coef = float(inp.slope0[i] * lp.profile[i, u])
+            coef = float(inp.slope0[i] * lp.profile[i, u] * lp.money)
             lp.prob += lp.z[i][u] - coef * lp.x[i] <= 0.0, lp.name("lin")
             lp.prob += lp.z[i][u] <= float(inp.cap[i]), lp.name("cap")
 
@@ -115,7 +120,7 @@ def set_objective(lp: FlatLP, eps):
     terms = [float(scale[u] * (1 - phi)) * lp.v_all[u] for u in range(inp.horizon)]
     if lp.v_dem is not None:
         terms += [float(scale[u] * phi) * lp.v_dem[u] for u in range(inp.horizon)]
-    lp.prob += pulp.lpSum(terms) - float(eps) * pulp.lpSum(lp.x)
+    lp.prob += pulp.lpSum(terms) - float(eps * lp.money) * pulp.lpSum(lp.x)
 
 
 def add_response_cuts(lp: FlatLP, spends):
@@ -134,7 +139,7 @@ def add_response_cuts(lp: FlatLP, spends):
         slope = rsp.response_slope(eff, rsp.SATURATING, inp.cap[i], inp.slope0[i])
         for u in range(inp.horizon):
             for k in range(spends.shape[1]):
-                coef = float(slope[u, k] * lp.profile[i, u])
+                coef = float(slope[u, k] * lp.profile[i, u] * lp.money)
                 rhs = float(val[u, k] - slope[u, k] * eff[u, k])
                 lp.prob += lp.z[i][u] - coef * lp.x[i] <= rhs, lp.name("rc")
                 lp.n_cuts += 1
@@ -243,7 +248,7 @@ def solve_lp(lp: FlatLP, solver="cbc", time_limit=None):
         raise SolverError(f"solver '{solver}' returned status '{name}' (expected "
                           "'Optimal'); no allocation is reported", solver=solver,
                           status=name)
-    x = np.array([v.varValue or 0.0 for v in lp.x])
+    x = np.array([v.varValue or 0.0 for v in lp.x]) * lp.money
     z = np.array([[v.varValue or 0.0 for v in row] for row in lp.z])
     w = lp.inp.weight
     y_all = (w[:, None] * z).sum(axis=0)

@@ -52,7 +52,10 @@ def sample_parameters(params, start, stop, seed):
     """
     root = root_seed(seed)
     first, last = start // BLOCK, (stop - 1) // BLOCK
-    children = root.spawn(last + 1)[first:] if stop > start else []
+    # the child for block k, built directly (SeedSequence.spawn is stateful)
+    children = [np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (k,),
+                                       pool_size=root.pool_size)
+                for k in range(first, last + 1)] if stop > start else []
     names = list(params["name"])
     out = {n: [] for n in names}
     for offset, child in enumerate(children):
