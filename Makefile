@@ -25,6 +25,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/bench_optimize.py
+	$(BIN)/python bench/bench_fast.py
 
 lint: install
 	$(BIN)/ruff check .

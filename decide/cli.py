@@ -126,6 +126,85 @@ def cmd_params(args):
     return 0
 
 
+def cmd_monte_carlo(args):
+    import os
+    import tempfile
+
+    import pandas as pd
+
+    from .montecarlo import monte_carlo_chunks
+
+    sc = _load(args)
+    n = args.n
+    chunks = monte_carlo_chunks(sc, n=n, seed=args.seed, chunk=args.chunk)
+    summary = _RunningSummary(sc.lever_names)
+    tmp = None
+    try:
+        if args.out:
+            out_dir = os.path.dirname(os.path.abspath(args.out))
+            fd, tmp = tempfile.mkstemp(prefix=".mc.", suffix=".csv", dir=out_dir)
+            fh = os.fdopen(fd, "w", newline="")
+        done = 0
+        for k, frame in enumerate(chunks):
+            if args.out:
+                frame.to_csv(fh, index=False, header=(k == 0))
+            summary.add(frame)
+            done += len(frame)
+            if not args.quiet:
+                print(f"\rmonte-carlo: {done:,}/{n:,} draws ({done / n:.0%}), engine "
+                      f"{frame.attrs['engine']}", end="", file=sys.stderr, flush=True)
+        if not args.quiet:
+            print(file=sys.stderr)
+        if args.out:
+            fh.close()
+            os.replace(tmp, args.out)
+            tmp = None
+            print(f"wrote {args.out}", file=sys.stderr)
+    finally:
+        if tmp is not None:
+            try:
+                fh.close()
+            except Exception:  # noqa: BLE001 - already failing; keep the first error
+                pass
+            os.unlink(tmp)
+    with pd.option_context("display.width", 200):
+        sys.stdout.write(summary.text(n, args.seed))
+    return 0
+
+
+class _RunningSummary:
+    """Streaming summary of Monte Carlo rows: funded share and deaths averted."""
+
+    def __init__(self, levers):
+        self.levers = levers
+        self.funded = {lv: 0 for lv in levers}
+        self.spend_sum = {lv: 0.0 for lv in levers}
+        self.averted = []
+
+    def add(self, frame):
+        import numpy as np
+
+        for lv in self.levers:
+            col = frame[f"spend.{lv}"].to_numpy()
+            self.funded[lv] += int((col > 1e-6).sum())
+            self.spend_sum[lv] += float(col.sum())
+        # keep a bounded reservoir for percentiles (every row up to 200k)
+        self.averted.append(np.asarray(frame["deaths_averted"])[:200_000])
+
+    def text(self, n, seed):
+        import numpy as np
+
+        averted = np.concatenate(self.averted)
+        lines = [f"{n:,} draws, seed {seed}", "",
+                 f"{'lever':<20}{'funded':>10}{'mean spend $M/yr':>18}"]
+        for lv in self.levers:
+            lines.append(f"{lv:<20}{self.funded[lv] / n:>10.1%}{self.spend_sum[lv] / n:>18,.1f}")
+        p5, p50, p95 = np.percentile(averted, [5, 50, 95])
+        lines += ["", f"deaths averted: median {p50:,.0f} (90% interval {p5:,.0f} to "
+                      f"{p95:,.0f})"]
+        return "\n".join(lines) + "\n"
+
+
 class _UsageError(Exception):
     pass
 
@@ -144,6 +223,16 @@ def build_parser():
     s.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
     s.add_argument("--time-limit", type=float, default=None, help="seconds per LP solve")
     s.set_defaults(func=cmd_solve)
+    m = sub.add_parser("monte-carlo", help="re-optimise the allocation for random draws of "
+                                           "every parameter (decide.monte_carlo)")
+    m.add_argument("scenario")
+    m.add_argument("--set", action="append", metavar="KEY=VALUE")
+    m.add_argument("--n", type=int, default=10_000, help="number of draws")
+    m.add_argument("--seed", type=int, default=None, help="random seed (0 is a seed)")
+    m.add_argument("--chunk", type=int, default=20_000, help="draws solved at once")
+    m.add_argument("--out", help="stream every draw to this CSV file (atomically)")
+    m.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    m.set_defaults(func=cmd_monte_carlo)
     q = sub.add_parser("params", help="parameters with ranges, sources and confidence "
                                       "(Scenario.parameters)")
     q.add_argument("scenario")

@@ -137,3 +137,18 @@ def test_write_atomic_cleans_up_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         export.write_atomic(target, b"new")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_monte_carlo_cli_streams_csv(tmp_path, capsys):
+    out = tmp_path / "mc.csv"
+    assert main(["monte-carlo", BASELINE, "--n", "300", "--seed", "1", "--chunk", "128",
+                 "--out", str(out), "--quiet"]) == 0
+    df = pd.read_csv(out)
+    assert len(df) == 300 and df["draw"].tolist() == list(range(300))
+    same = decide.monte_carlo(decide.load_scenario(BASELINE), n=300, seed=1)
+    np_cols = [c for c in same.columns if c.startswith("spend.")]
+    pd.testing.assert_frame_equal(df[np_cols], same[np_cols], check_exact=False, rtol=1e-12)
+    text = capsys.readouterr().out
+    assert "funded" in text and "deaths averted: median" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["mc.csv"]  # no temporary left behind
+    assert main(["monte-carlo", BASELINE, "--n", "0"]) == 2

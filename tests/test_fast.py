@@ -11,13 +11,12 @@ from decide.sampling import BLOCK, pert, sample_parameters
 from .conftest import DATA, ROOT
 
 
-
 def _random_scenarios(base, count, seed):
     """Random parameters, budgets (zero, ordinary, above the ceilings) and bounds."""
     rng = np.random.default_rng(seed)
     params = base.parameters()
     out = []
-    for k in range(count):
+    for _ in range(count):
         ov = {r.name: float(np.clip(r.low + rng.uniform() * (r.high - r.low), r.low, r.high))
               for r in params.itertuples()}
         ov["budget"] = float(rng.choice([0.0, 5.0, 300.0, 1000.0, 2500.0, 1e5]))
