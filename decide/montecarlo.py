@@ -25,17 +25,15 @@ def _check(n, chunk):
 
 
 def _lp_draws(sc, values, rows):
-    """Re-solve draws ``rows`` one by one with the certified LP (HiGHS)."""
-    from .optimize import optimize
+    """Re-solve draws ``rows`` with the certified LP: one persistent, warm-started HiGHS
+    model whose coefficients change from draw to draw."""
+    from .persistent import PersistentFlatLP
 
-    names = list(values)
+    model = PersistentFlatLP(sc)
     spend = np.zeros((len(rows), len(sc.levers)))
     deaths = np.zeros(len(rows))
     for k, r in enumerate(rows):
-        res = optimize(sc.with_overrides({n: float(values[n][r]) for n in names},
-                                         source=f"<draw {r}>"), solver="highs")
-        spend[k] = res.spend.to_numpy()
-        deaths[k] = res.deaths
+        spend[k], deaths[k], _ = model.solve({n: v[r] for n, v in values.items()})
     return spend, deaths
 
 

@@ -281,13 +281,19 @@ class Scenario:
                 node[leaf] = value
         return _Validator(source).scenario(raw)
 
-    def model_inputs(self, horizon=None):
-        """Arrays for `models` (one source of truth for `evaluate` and the optimiser)."""
-        m = {k: p.base for k, p in self.market.items()}
+    def model_inputs(self, horizon=None, values=None):
+        """Arrays for `models` (one source of truth for `evaluate` and the optimiser).
+
+        ``values`` optionally replaces base values by parameter name (one Monte Carlo
+        draw, already within range), without re-validating the whole scenario.
+        """
+        values = values or {}
+        m = {k: float(values.get(f"market.{k}", p.base)) for k, p in self.market.items()}
 
         def col(key, default=0.0):
-            return np.array([lv.params[key].base if key in lv.params else default
-                             for lv in self.levers], dtype=float)
+            return np.array([float(values.get(f"levers.{lv.name}.{key}", lv.params[key].base))
+                             if key in lv.params else default for lv in self.levers],
+                            dtype=float)
 
         return ModelInputs(
             horizon=int(horizon or self.horizon),

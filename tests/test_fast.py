@@ -145,3 +145,21 @@ def test_bad_monte_carlo_arguments(baseline):
     for bad in (0, -3, 2.5, True, "10"):
         with pytest.raises(decide.ScenarioError, match="n"):
             decide.monte_carlo(baseline, n=bad)
+
+
+def test_persistent_highs_model_matches_optimize_per_draw():
+    from decide.persistent import PersistentFlatLP
+
+    for path in (DATA / "rand1994.toml", ROOT / "inputs" / "treatment_comparator.toml"):
+        sc = decide.load_scenario(path)
+        model = PersistentFlatLP(sc)
+        values = sample_parameters(sc.parameters(), 0, 15, 11)
+        for k in range(15):
+            draw = {n: float(v[k]) for n, v in values.items()}
+            x, deaths, gap = model.solve(draw)
+            res = decide.optimize(sc.with_overrides(draw), solver="highs")
+            assert deaths <= res.deaths + gap + 1e-6  # within its own certified gap
+            assert res.deaths <= deaths + res.gap + 1e-6
+            assert deaths == pytest.approx(decide.evaluate(sc.with_overrides(draw),
+                                                           dict(zip(sc.lever_names, x))))
+        assert model.h.getNumRow() == model.n_base_rows  # refinement rows removed
