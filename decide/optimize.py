@@ -10,7 +10,7 @@ re-solving.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from .errors import InfeasibleError, ScenarioError
 from .scenario import Scenario
 
 __all__ = ["Allocation", "optimize", "evaluate", "deaths_by_year", "check_feasible",
-           "spend_bounds"]
+           "spend_bounds", "clear_cache"]
 
 #: Relative and absolute parts of the gap tolerance (deaths).
 GAP_REL, GAP_ABS = 1e-4, 0.01
@@ -263,6 +263,21 @@ def _project(x, lower, upper, budget):
     return x
 
 
+_CACHE: dict = {}
+_CACHE_SIZE = 64
+
+
+def clear_cache():
+    """Forget cached `optimize` results."""
+    _CACHE.clear()
+
+
+def _copy(res: Allocation) -> Allocation:
+    # results hold pandas objects: hand out copies so a caller cannot alter the cache
+    return replace(res, **{f: getattr(res, f).copy() for f in (
+        "spend", "plan", "deaths_by_year", "shadow_prices", "shadow_price_bounds", "table")})
+
+
 def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
     """The allocation that minimises projected deaths, with a certified gap.
 
@@ -287,6 +302,11 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
     SolverError
         The solver failed, or the gap did not close.
 
+    Notes
+    -----
+    Results are cached by scenario content and options (see `clear_cache`): asking again
+    for the same scenario costs a copy, not a solve.
+
     Examples
     --------
     >>> from decide import load_scenario
@@ -294,6 +314,17 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
     >>> res.gap <= max(1e-4 * res.deaths_averted, 0.01)
     True
     """
+    key = (sc.sha256(), solver, time_limit, max_iterations)
+    if key in _CACHE:
+        return _copy(_CACHE[key])
+    res = _optimize(sc, solver=solver, time_limit=time_limit, max_iterations=max_iterations)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = res
+    return _copy(res)
+
+
+def _optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
     from .errors import SolverError
 
     started = time.perf_counter()
