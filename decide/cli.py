@@ -113,6 +113,26 @@ def cmd_solve(args):
     return 0
 
 
+def cmd_brief(args):
+    from . import export
+    from .brief import briefing_html
+    from .montecarlo import monte_carlo
+    from .optimize import optimize
+    from .scenario import load_scenario
+
+    reference = load_scenario(args.scenario)
+    sc = _load(args)
+    res = optimize(sc, solver=args.solver)
+    mc = monte_carlo(sc, n=args.draws, seed=args.seed) if args.draws else None
+    data = briefing_html(res, reference=reference, monte_carlo=mc).encode()
+    if args.out:
+        export.write_atomic(args.out, data)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(data.decode())
+    return 0
+
+
 def cmd_params(args):
     import pandas as pd
 
@@ -233,6 +253,16 @@ def build_parser():
     m.add_argument("--out", help="stream every draw to this CSV file (atomically)")
     m.add_argument("--quiet", action="store_true", help="no progress on stderr")
     m.set_defaults(func=cmd_monte_carlo)
+    b = sub.add_parser("brief", help="a printable one-page HTML briefing of the optimal "
+                                     "allocation (decide.brief.briefing_html)")
+    b.add_argument("scenario")
+    b.add_argument("--set", action="append", metavar="KEY=VALUE")
+    b.add_argument("--out", help="write the HTML here (atomically) instead of stdout")
+    b.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
+    b.add_argument("--draws", type=int, default=0,
+                   help="add a Monte Carlo summary with this many draws (0 = none)")
+    b.add_argument("--seed", type=int, default=1)
+    b.set_defaults(func=cmd_brief)
     q = sub.add_parser("params", help="parameters with ranges, sources and confidence "
                                       "(Scenario.parameters)")
     q.add_argument("scenario")

@@ -281,6 +281,42 @@ class Scenario:
                 node[leaf] = value
         return _Validator(source).scenario(raw)
 
+    def flat_values(self):
+        """Every overridable value by override key (see `override_keys`)."""
+        out = {"budget": self.budget, "horizon": self.horizon,
+               "discount_rate": self.discount_rate}
+        for row in self.parameters().itertuples(index=False):
+            out[row.name] = row.base
+            out[f"{row.name}.low"] = row.low
+            out[f"{row.name}.high"] = row.high
+        for lv in self.levers:
+            out[f"levers.{lv.name}.floor"] = lv.floor
+            out[f"levers.{lv.name}.ceiling"] = lv.ceiling
+            out[f"levers.{lv.name}.lock"] = lv.lock
+        return out
+
+    def overrides_from(self, base):
+        """The overrides that turn ``base`` into this scenario (same levers).
+
+        ``base.with_overrides(self.overrides_from(base)) == self`` holds whenever the two
+        share their structure (levers, units, sources).
+        """
+        mine, theirs = self.flat_values(), base.flat_values()
+        if set(mine) != set(theirs):
+            raise ScenarioError("scenarios with different levers or parameters cannot be "
+                                "expressed as overrides of each other", file=self.source)
+        return {k: v for k, v in mine.items() if theirs[k] != v}
+
+    def diff(self, other):
+        """Values that differ from ``other``: a DataFrame with ``key``, ``this``, ``other``.
+
+        Keys present in only one scenario show ``None`` on the other side.
+        """
+        mine, theirs = self.flat_values(), other.flat_values()
+        rows = [(k, mine.get(k), theirs.get(k)) for k in list(mine) + [
+            k for k in theirs if k not in mine] if mine.get(k) != theirs.get(k)]
+        return pd.DataFrame(rows, columns=["key", "this", "other"])
+
     def model_inputs(self, horizon=None, values=None):
         """Arrays for `models` (one source of truth for `evaluate` and the optimiser).
 

@@ -1,0 +1,383 @@
+"""decide: the Streamlit front end. Wiring only: widgets -> Scenario -> decide -> views.
+
+Run with ``make run`` (http://localhost:8501). Every assumption of the chosen scenario is
+a control; the current overrides live in the URL so a link restores them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import decide
+from decide import charts, export
+from decide.brief import briefing_html
+from decide.caveats import CAVEATS
+from decide.compare import compare
+from decide.scenario import MAX_FILE_BYTES
+
+ROOT = Path(__file__).resolve().parent
+INPUTS = ROOT / "inputs"
+DEFAULT = "baseline.toml"
+W = "w:"  # prefix of widget keys; the rest is the override key they set
+
+st.set_page_config(page_title="decide - counter-fentanyl budget allocation", page_icon="⚖",
+                   layout="wide")
+
+
+# -- cached library calls (caching lives here, never in the library) ----------------------
+@st.cache_data(show_spinner=False, max_entries=32)
+def load_file(name: str) -> str:
+    return (INPUTS / name).read_text(encoding="utf-8")
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def solve(toml_text: str):
+    return decide.optimize(decide.parse_scenario(toml_text.encode(), source="app settings"))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def docs_text() -> str:
+    path = ROOT / "docs" / "model.md"
+    return path.read_text(encoding="utf-8") if path.exists() else "docs/model.md is missing."
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._")[:60] or "scenario"
+
+
+# -- the base scenario: a bundled file or an upload ------------------------------------
+def scenario_files():
+    return sorted(p.name for p in INPUTS.glob("*.toml"))
+
+
+def base_scenario():
+    """(scenario, identity, error) for the file picked or uploaded."""
+    upload = st.session_state.get("upload_ok")
+    if upload is not None:
+        name, data, kind = upload
+        return decide.parse_scenario(data, source=name, kind=kind), f"upload:{name}", None
+    name = st.session_state.get("scenario_file", DEFAULT)
+    return decide.parse_scenario(load_file(name).encode(), source=f"inputs/{name}"), \
+        f"file:{name}", None
+
+
+def reset_widgets():
+    for key in [k for k in st.session_state if str(k).startswith(W)]:
+        del st.session_state[key]
+
+
+def on_upload():
+    file = st.session_state.get("upload")
+    st.session_state.pop("upload_error", None)
+    if file is None:
+        st.session_state.pop("upload_ok", None)
+        reset_widgets()
+        return
+    data = file.getvalue()
+    kind = "json" if file.name.lower().endswith(".json") else "toml"
+    try:
+        if len(data) > MAX_FILE_BYTES:
+            raise decide.ScenarioError(f"file is {len(data):,} bytes; uploads are limited to "
+                                       f"{MAX_FILE_BYTES:,} bytes (1 MB)", file=file.name)
+        decide.parse_scenario(data, source=file.name, kind=kind)
+    except decide.ScenarioError as exc:
+        st.session_state["upload_error"] = str(exc)
+        return
+    st.session_state["upload_ok"] = (file.name, data, kind)
+    reset_widgets()
+
+
+def on_pick():
+    st.session_state.pop("upload_ok", None)
+    reset_widgets()
+    st.query_params.clear()
+
+
+def restore_from_url(base):
+    """On a session's first run, apply the overrides carried in the URL."""
+    if st.session_state.get("url_loaded"):
+        return
+    st.session_state["url_loaded"] = True
+    allowed = set(base.override_keys())
+    for key, text in st.query_params.items():
+        if key in allowed:
+            st.session_state[W + key] = None if text == "none" else _number(text)
+
+
+def _number(text):
+    try:
+        value = float(text)
+    except ValueError:
+        return text  # the Scenario will name the bad value
+    return int(value) if value.is_integer() else value
+
+
+# -- controls ---------------------------------------------------------------------------
+def _default(key, value):
+    if W + key not in st.session_state:
+        st.session_state[W + key] = value
+
+
+def param_control(row):
+    key = row.name
+    _default(key, float(row.base))
+    short = key.split(".")[-1].replace("_", " ")
+    mark = " ◆ judgement" if row.confidence == "judgement" else ""
+    help_text = (f"Unit: {row.unit}. Range {row.low:g} to {row.high:g}. "
+                 f"Confidence: {row.confidence}. Source: {row.source}")
+    if row.low == row.high:
+        st.number_input(f"{short}{mark}", key=W + key, help=help_text, disabled=True,
+                        format="%g")
+        return
+    st.slider(f"{short} ({row.unit}){mark}", min_value=float(row.low),
+              max_value=float(row.high), step=(row.high - row.low) / 100, key=W + key,
+              help=help_text, format="%.4g")
+
+
+def sidebar(base):
+    params = base.parameters().set_index("name", drop=False)
+    with st.sidebar:
+        st.header("Scenario")
+        files = scenario_files()
+        st.selectbox("Scenario file", files, key="scenario_file", on_change=on_pick,
+                     index=files.index(DEFAULT) if DEFAULT in files else 0)
+        st.file_uploader("Upload a scenario (.toml or exported .json, at most 1 MB)",
+                         type=["toml", "json"], key="upload", on_change=on_upload)
+        if st.session_state.get("upload_error"):
+            st.error(st.session_state["upload_error"])
+        if st.session_state.get("upload_ok"):
+            st.caption(f"Using uploaded file {st.session_state['upload_ok'][0]}")
+        if st.button("Reset to scenario", key="reset"):
+            reset_widgets()
+            st.query_params.clear()
+            st.rerun()
+        _default("budget", float(base.budget))
+        st.number_input("Budget ($M per year)", min_value=0.0, max_value=1e9, step=50.0,
+                        key=W + "budget", help=f"Incremental spend, {base.dollar_year} dollars")
+        _default("horizon", int(base.horizon))
+        st.slider("Horizon (years)", 1, 50, key=W + "horizon")
+        with st.expander("Market and deaths"):
+            _default("discount_rate", float(base.discount_rate))
+            st.number_input("discount rate (fraction per year)", 0.0, 0.2, step=0.01,
+                            key=W + "discount_rate",
+                            help="Discounts future deaths in the objective only")
+            for name in params.index[params.index.str.startswith("market.")]:
+                param_control(params.loc[name])
+        for lv in base.levers:
+            with st.expander(f"{lv.label}{' (demand side)' if lv.is_demand else ''}"):
+                pre = f"levers.{lv.name}"
+                _default(f"{pre}.floor", float(lv.floor))
+                st.number_input("floor ($M per year)", 0.0, 1e9, step=25.0,
+                                key=W + f"{pre}.floor")
+                _default(f"{pre}.ceiling", lv.ceiling)
+                st.number_input("ceiling ($M per year; empty = none)", 0.0, 1e9, step=25.0,
+                                key=W + f"{pre}.ceiling")
+                _default(f"{pre}.lock", lv.lock)
+                st.number_input("lock at ($M per year; empty = free)", 0.0, 1e9, step=25.0,
+                                key=W + f"{pre}.lock")
+                for name in params.index[params.index.str.startswith(pre + ".")]:
+                    param_control(params.loc[name])
+        st.caption("◆ judgement: a prior with no empirical estimate behind it.")
+
+
+def current_overrides(base):
+    values = base.flat_values()
+    out = {}
+    for key, value in values.items():
+        widget = st.session_state.get(W + key, value)
+        if widget != value:
+            out[key] = widget
+    return out
+
+
+def sync_url(identity, overrides):
+    wanted = {"scenario": identity.split(":", 1)[1]} if identity.startswith("file:") else {}
+    wanted.update({k: "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+                   for k, v in overrides.items()})
+    if dict(st.query_params) != wanted:
+        st.query_params.clear()
+        st.query_params.update(wanted)
+
+
+# -- views ------------------------------------------------------------------------------
+def results(res, base):
+    sc = res.scenario
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Projected deaths", f"{res.deaths:,.0f}",
+              help=f"Synthetic-opioid and substitution deaths over {sc.horizon} years")
+    c2.metric("Deaths averted", f"{res.deaths_averted:,.1f}")
+    c3.metric("Baseline deaths", f"{res.baseline_deaths:,.0f}", help="With no new spending")
+    c4.metric("Certified gap (deaths)", f"{res.gap:.4f}",
+              help="The true optimum averts at most this many more deaths")
+    price = res.shadow_price_bounds.loc["budget"]
+    s = res.summary()
+    if abs(price["left"] - price["right"]) > 1e-9:
+        st.markdown(f"**Budget at a breakpoint:** the last $1M a year averts "
+                    f"{price['left']:.3f} deaths over {sc.horizon} years; the next $1M would "
+                    f"avert {price['right']:.3f}.")
+    else:
+        st.markdown(f"**Shadow price of the budget:** an extra $100M a year for {sc.horizon} "
+                    f"years would avert about **{100 * price['right']:,.1f} deaths** "
+                    f"({price['right']:.4f} per extra $1M a year).")
+    cost = s["cost_per_death_averted_musd"]
+    st.markdown(f"**Cost per death averted:** ${cost:,.2f}M" if cost == cost else
+                "**Cost per death averted:** no deaths averted")
+    if res.unspent > 0:
+        st.warning(f"${res.unspent:,.1f}M a year left unspent: {res.unspent_reason}")
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Allocation")
+        table = res.table.rename(columns={
+            "label": "Lever", "spend": "$M per year", "share": "Share",
+            "deaths_averted": "Deaths averted", "marginal_deaths_averted_per_musd":
+            "Marginal deaths averted per $1M/yr", "cost_per_death_averted":
+            "$M per death averted", "reduced_cost": "Reduced cost"}).drop(columns="lever")
+        st.dataframe(table, hide_index=True, width="stretch", key="allocation_table",
+                     column_config={"Share": st.column_config.NumberColumn(format="percent")})
+    with right:
+        st.altair_chart(charts.allocation_chart(res), width="stretch")
+    st.subheader("Projected deaths over the horizon")
+    st.altair_chart(charts.deaths_chart(res), width="stretch")
+    downloads(res, base)
+
+
+def downloads(res, base):
+    stem = safe_name(res.scenario.name)
+    st.subheader("Downloads")
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.download_button("Download allocation (CSV)", export.to_csv_bytes(res),
+                       file_name=f"{stem}_allocation.csv", mime="text/csv", key="dl_csv")
+    c2.download_button("Download allocation (XLSX)", export.to_xlsx_bytes(res),
+                       file_name=f"{stem}_allocation.xlsx", key="dl_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    c3.download_button("Download scenario (TOML)", res.scenario.to_toml().encode(),
+                       file_name=f"{stem}.toml", mime="application/toml", key="dl_toml")
+    c4.download_button("Download results (JSON)", export.to_json_bytes(res),
+                       file_name=f"{stem}_result.json", mime="application/json", key="dl_json")
+    mc = st.session_state.get("mc", {}).get(res.scenario.sha256())
+    c5.download_button("Download briefing (HTML)",
+                       briefing_html(res, reference=base, monte_carlo=mc).encode(),
+                       file_name=f"{stem}_briefing.html", mime="text/html", key="dl_brief")
+
+
+def monte_carlo_tab(sc):
+    st.markdown("Every assumption is drawn from PERT(low, base, high) and the allocation is "
+                "**re-optimised for each draw**: how often is each lever worth funding?")
+    c1, c2 = st.columns(2)
+    n = c1.selectbox("Draws", [1_000, 10_000, 50_000], index=1, key="mc_n")
+    seed = c2.number_input("Seed", 0, 2**31 - 1, 1, key="mc_seed")
+    store = st.session_state.setdefault("mc", {})
+    key = sc.sha256()
+    if st.button("Run Monte Carlo", key="mc_run"):
+        bar = st.progress(0.0, text="Sampling and re-optimising...")
+        frames = []
+        for frame in decide.monte_carlo_chunks(sc, n=int(n), seed=int(seed), chunk=2_000):
+            frames.append(frame)
+            done = sum(len(f) for f in frames)
+            bar.progress(done / n, text=f"{done:,} of {n:,} draws")
+        mc = pd.concat(frames, ignore_index=True)
+        mc.attrs.update(frames[0].attrs)
+        store.clear()
+        store[key] = mc
+        bar.empty()
+    mc = store.get(key)
+    if mc is None:
+        st.info("Press Run Monte Carlo (10,000 draws take about a second).")
+        return
+    labels = {lv.name: lv.label for lv in sc.levers}
+    q = mc["deaths_averted"].quantile([0.05, 0.5, 0.95])
+    st.markdown(f"{len(mc):,} draws (engine: {mc.attrs.get('engine')}). Deaths averted: "
+                f"median **{q[0.5]:,.0f}**, 90% interval {q[0.05]:,.0f} to {q[0.95]:,.0f}.")
+    c1, c2 = st.columns(2)
+    c1.altair_chart(charts.funded_chart(mc, labels), width="stretch")
+    c2.altair_chart(charts.averted_histogram(mc), width="stretch")
+    summary = pd.DataFrame([{
+        "Lever": labels[c[6:]], "Funded": (mc[c] > 1e-6).mean(),
+        "P5 $M/yr": mc[c].quantile(0.05), "Median $M/yr": mc[c].median(),
+        "P95 $M/yr": mc[c].quantile(0.95)} for c in mc.columns if c.startswith("spend.")])
+    st.dataframe(summary, hide_index=True, key="mc_table",
+                 column_config={"Funded": st.column_config.NumberColumn(format="percent")})
+    st.download_button("Download Monte Carlo draws (CSV)", mc.to_csv(index=False).encode(),
+                       file_name=f"{safe_name(sc.name)}_monte_carlo.csv", key="dl_mc")
+
+
+def compare_tab(res, base):
+    options = ["Saved scenario (without my changes)"] + scenario_files()
+    choice = st.selectbox("Compare the current settings with", options, key="cmp_choice")
+    try:
+        other_sc = base if choice == options[0] else decide.parse_scenario(
+            load_file(choice).encode(), source=f"inputs/{choice}")
+        other = solve(other_sc.to_toml())
+    except decide.DecideError as exc:
+        st.error(str(exc))
+        return
+    allocations, summary, assumptions = compare(res, other, names=("current", "other"))
+    c1, c2 = st.columns(2)
+    c1.markdown("**Allocations ($M per year)**")
+    c1.dataframe(allocations, hide_index=True, key="cmp_alloc")
+    c2.markdown("**Deaths over the horizon**")
+    c2.dataframe(summary, hide_index=True, key="cmp_summary")
+    st.markdown(f"**Assumptions that differ** ({len(assumptions)})")
+    if len(assumptions):
+        st.dataframe(assumptions.astype(str), hide_index=True, key="cmp_diff")
+    else:
+        st.caption("None: the two runs use the same assumptions.")
+
+
+def sources_tab(sc):
+    st.markdown("### Caveats")
+    st.markdown("\n".join(f"{i}. {c}" for i, c in enumerate(CAVEATS, 1)))
+    st.markdown("### Parameters and sources")
+    st.dataframe(sc.parameters(), hide_index=True, key="sources_table")
+    with st.expander("Model documentation (equations, proof of exactness, checks)"):
+        st.markdown(docs_text())
+
+
+# -- page ---------------------------------------------------------------------------------
+def main():
+    st.title("Where should the next counter-fentanyl dollar go?")
+    st.caption("Minimise projected US overdose deaths across policy levers, exactly, with "
+               "every assumption a control. Lever effects are judgement priors: see "
+               "Model & sources.")
+    if "scenario_file" not in st.session_state:
+        wanted = st.query_params.get("scenario", DEFAULT)
+        st.session_state["scenario_file"] = wanted if wanted in scenario_files() else DEFAULT
+    try:
+        base, identity, _ = base_scenario()
+    except decide.ScenarioError as exc:
+        st.error(f"Cannot load the scenario: {exc}")
+        return
+    restore_from_url(base)
+    sidebar(base)
+    overrides = current_overrides(base)
+    try:
+        sc = base.with_overrides(overrides, source="app settings")
+    except decide.ScenarioError as exc:
+        st.error(str(exc))
+        return
+    sync_url(identity, overrides)
+    st.session_state["solved_scenario"] = sc  # for tests and the compare tab
+    try:
+        res = solve(sc.to_toml())
+    except decide.InfeasibleError as exc:
+        st.error(f"Infeasible: {exc}")
+        return
+    except decide.SolverError as exc:
+        st.error(f"Solver failure: {exc}")
+        return
+    tabs = st.tabs(["Allocation", "Monte Carlo", "Compare", "Model & sources"])
+    views = [(results, (res, base)), (monte_carlo_tab, (sc,)), (compare_tab, (res, base)),
+             (sources_tab, (sc,))]
+    for tab, (view, args) in zip(tabs, views, strict=True):
+        with tab:
+            try:
+                view(*args)
+            except Exception as exc:  # noqa: BLE001 - one tab's failure leaves the others
+                st.error(f"This view failed: {type(exc).__name__}: {exc}")
+
+
+main()

@@ -1,0 +1,138 @@
+"""A printable one-page briefing of a run, as self-contained HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import pandas as pd
+
+from .caveats import CAVEATS
+
+__all__ = ["briefing_html"]
+
+_CSS = """
+body{font:13px/1.4 Georgia,serif;max-width:860px;margin:24px auto;color:#111}
+h1{font-size:20px;margin:0 0 4px} h2{font-size:15px;margin:16px 0 6px;border-bottom:1px solid #999}
+table{border-collapse:collapse;width:100%;font-size:12px} td,th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}
+td:first-child,th:first-child{text-align:left} .muted{color:#555;font-size:11px}
+.headline td{font-size:14px} .judgement{color:#8a4b00;font-weight:bold}
+@media print{body{margin:0;font-size:11px}h2{break-after:avoid}}
+"""
+
+
+def _e(value):
+    return html.escape(str(value))
+
+
+def _num(v, fmt="{:,.1f}"):
+    return "-" if v is None or (isinstance(v, float) and v != v) else fmt.format(v)
+
+
+def _table(df: pd.DataFrame):
+    head = "".join(f"<th>{_e(c)}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(index=False))
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
+    """The briefing for an `Allocation`.
+
+    Parameters
+    ----------
+    res : Allocation
+    reference : Scenario, optional
+        The scenario file the run started from; assumptions that differ are listed.
+    monte_carlo : pandas.DataFrame, optional
+        Output of `decide.monte_carlo` for the same scenario (adds how often each lever
+        is funded and the spread of deaths averted).
+    timestamp : str, optional
+
+    Returns
+    -------
+    str
+        A complete HTML document (no scripts, no external resources).
+    """
+    from . import __version__
+
+    sc = res.scenario
+    s = res.summary()
+    stamp = timestamp or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    price = res.shadow_price_bounds.loc["budget"]
+    alloc = pd.DataFrame({
+        "Lever": res.table["label"],
+        "$M per year": res.table["spend"].map(lambda v: f"{v:,.1f}"),
+        "Share": res.table["share"].map(lambda v: f"{v:.1%}"),
+        "Deaths averted": res.table["deaths_averted"].map(lambda v: f"{v:,.1f}"),
+        "Marginal per $1M/yr": res.table["marginal_deaths_averted_per_musd"].map(
+            lambda v: f"{v:.4f}"),
+        "$M per death averted": res.table["cost_per_death_averted"].map(_num_f),
+    })
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Briefing: {_e(sc.name)}"
+        f"</title><style>{_CSS}</style></head><body>",
+        f"<h1>Briefing: {_e(sc.name)}</h1>",
+        f"<p class='muted'>decide {__version__}, {stamp}. Budget ${sc.budget:,.0f}M a year "
+        f"for {sc.horizon} years ({sc.dollar_year} dollars). Scenario SHA-256 "
+        f"{sc.sha256()[:16]}.</p>",
+        "<table class='headline'>"
+        f"<tr><td>Projected deaths</td><td>{s['projected_deaths']:,.0f}</td></tr>"
+        f"<tr><td>Baseline deaths (no new spending)</td><td>{s['baseline_deaths']:,.0f}</td></tr>"
+        f"<tr><td>Deaths averted</td><td>{s['deaths_averted']:,.1f}</td></tr>"
+        f"<tr><td>Certified gap (the optimum averts at most this many more)</td>"
+        f"<td>{s['gap_deaths']:.4f}</td></tr>"
+        f"<tr><td>Cost per death averted</td><td>${_num(s['cost_per_death_averted_musd'], '{:,.2f}')}M"
+        "</td></tr></table>",
+        "<h2>Allocation</h2>", _table(alloc),
+        "<h2>Key sensitivities</h2><ul>",
+        f"<li>{_e(_price_sentence(price, sc.horizon))}</li>",
+    ]
+    for name, row in res.shadow_price_bounds.iterrows():
+        if name != "budget":
+            parts.append(f"<li>{_e(name)}: {row['right']:+.4f} deaths averted per extra $1M "
+                         "a year on this bound</li>")
+    if res.unspent > 0:
+        parts.append(f"<li>Unspent: ${res.unspent:,.1f}M a year ({_e(res.unspent_reason)})</li>")
+    if monte_carlo is not None and len(monte_carlo):
+        q = monte_carlo["deaths_averted"].quantile([0.05, 0.5, 0.95])
+        parts.append(f"<li>Across {len(monte_carlo):,} draws of every assumption "
+                     f"(re-optimised each time) deaths averted range {q[0.05]:,.0f} to "
+                     f"{q[0.95]:,.0f} (median {q[0.5]:,.0f}); funded in: " + ", ".join(
+                         f"{_e(c[6:])} {(monte_carlo[c] > 1e-6).mean():.0%}"
+                         for c in monte_carlo.columns if c.startswith("spend.")) + "</li>")
+    parts.append("</ul>")
+    parts.append("<h2>Assumptions changed from the scenario file</h2>")
+    diff = sc.diff(reference) if reference is not None else pd.DataFrame()
+    if len(diff):
+        parts.append(_table(diff.rename(columns={"key": "Assumption", "this": "This run",
+                                                 "other": "Scenario file"})))
+    else:
+        parts.append("<p>None: the run uses the scenario file as written.</p>")
+    params = sc.parameters()
+    parts.append("<h2>Assumptions and sources</h2><table><tr><th>Parameter</th><th>Base</th>"
+                 "<th>Range</th><th>Unit</th><th>Confidence</th><th>Source</th></tr>")
+    for r in params.itertuples(index=False):
+        conf = (f"<span class='judgement'>{_e(r.confidence)}</span>"
+                if r.confidence == "judgement" else _e(r.confidence))
+        parts.append(f"<tr><td>{_e(r.name)}</td><td>{r.base:g}</td><td>{r.low:g} - {r.high:g}"
+                     f"</td><td>{_e(r.unit)}</td><td>{conf}</td><td style='text-align:left'>"
+                     f"{_e(r.source)}</td></tr>")
+    parts.append("</table><h2>Caveats</h2><ol>")
+    parts += [f"<li>{_e(c)}</li>" for c in CAVEATS]
+    parts.append("</ol><p class='muted'>Equations, proofs and sources: docs/model.md.</p>"
+                 "</body></html>")
+    return "\n".join(parts)
+
+
+def _num_f(v):
+    return _num(v, "{:,.2f}")
+
+
+def _price_sentence(price, horizon):
+    left, right = float(price["left"]), float(price["right"])
+    if abs(left - right) > 1e-9 * max(abs(left), 1.0):
+        return (f"The budget sits at a breakpoint: the last $1M a year averts {left:.3f} "
+                f"deaths over {horizon} years and the next $1M would avert {right:.3f}.")
+    return (f"An extra $100M a year for {horizon} years would avert about "
+            f"{100 * right:,.1f} deaths ({right:.4f} per extra $1M a year).")

@@ -1,0 +1,246 @@
+"""AppTest unit tests of the Streamlit app: every section, driven as a user would."""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import decide
+
+from .conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def _app(**query):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def _solved(at):
+    return at.session_state["solved_scenario"]
+
+
+def _df(at, column):
+    """The first dataframe on the page with this column (st.dataframe has no test key)."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with column {column!r}")
+
+
+def _table(at):
+    return _df(at, "Reduced cost").set_index("Lever")
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    return _app()
+
+
+def test_loads_with_metrics_table_and_downloads(fresh):
+    at = fresh
+    assert not at.exception and not at.error
+    m = _metrics(at)
+    assert set(m) >= {"Projected deaths", "Deaths averted", "Baseline deaths",
+                      "Certified gap (deaths)"}
+    assert m["Baseline deaths"] == "480,000"
+    labels = [b.label for b in at.get("download_button")]
+    assert {"Download allocation (CSV)", "Download scenario (TOML)",
+            "Download briefing (HTML)"} <= set(labels)
+    assert [t.label for t in at.tabs] == ["Allocation", "Monte Carlo", "Compare",
+                                          "Model & sources"]
+    assert len(at.get("arrow_vega_lite_chart")) >= 2 or len(at.get("vega_lite_chart")) >= 2
+    assert any("extra $100M a year for 10 years" in md.value for md in at.markdown)
+
+
+def test_budget_changes_metrics_and_table():
+    at = _app()
+    before, table_before = _metrics(at), _table(at)
+    at.number_input(key="w:budget").set_value(2000.0).run()
+    after, table_after = _metrics(at), _table(at)
+    assert after["Projected deaths"] != before["Projected deaths"]
+    assert after["Deaths averted"] != before["Deaths averted"]
+    assert table_after["$M per year"].sum() == pytest.approx(2000)
+    assert not table_after.equals(table_before)
+    assert _solved(at).budget == 2000
+    assert at.query_params["budget"] in ("2000", ["2000"])
+
+
+def test_every_parameter_control_reaches_the_solved_scenario():
+    at = _app()
+    sc0 = decide.load_scenario(ROOT / "inputs" / "baseline.toml")
+    expected = {}
+    for row in sc0.parameters().itertuples(index=False):
+        if row.low == row.high:
+            continue
+        value = round(row.low + 0.37 * (row.high - row.low), 10)
+        at.slider(key=f"w:{row.name}").set_value(value)
+        expected[row.name] = at.slider(key=f"w:{row.name}").value
+    at.run()
+    assert not at.exception and not at.error
+    solved = _solved(at).parameters().set_index("name")["base"]
+    assert len(expected) == len(solved)
+    for name, value in expected.items():
+        assert solved[name] == pytest.approx(value), name
+    # and the displayed result is the solve of exactly that scenario
+    res = decide.optimize(_solved(at))
+    assert _metrics(at)["Projected deaths"] == f"{res.deaths:,.0f}"
+
+
+def test_horizon_discount_floor_ceiling_controls():
+    at = _app()
+    at.slider(key="w:horizon").set_value(5)
+    at.number_input(key="w:discount_rate").set_value(0.03)
+    at.number_input(key="w:levers.gun_flow.floor").set_value(25.0)
+    at.number_input(key="w:levers.precursor.ceiling").set_value(200.0)
+    at.run()
+    sc = _solved(at)
+    assert sc.horizon == 5 and sc.discount_rate == 0.03
+    assert sc.lever("gun_flow").floor == 25 and sc.lever("precursor").ceiling == 200
+    table = _table(at)
+    assert table.loc["Gun-flow enforcement", "$M per year"] == pytest.approx(25)
+    assert table.loc["Precursor diplomacy", "$M per year"] == pytest.approx(200)
+
+
+def test_lock_a_lever():
+    at = _app()
+    at.number_input(key="w:levers.gun_flow.lock").set_value(123.0).run()
+    assert _table(at).loc["Gun-flow enforcement", "$M per year"] == pytest.approx(123)
+    assert _solved(at).lever("gun_flow").lock == 123
+
+
+def test_infeasible_settings_are_explained():
+    at = _app()
+    at.number_input(key="w:levers.counter_network.floor").set_value(900.0)
+    at.number_input(key="w:levers.financial.floor").set_value(400.0)
+    at.run()
+    assert not at.exception
+    text = " ".join(e.value for e in at.error)
+    assert "Infeasible" in text and "exceeding the $1,000M budget by $300M" in text
+    assert not at.metric  # no result passed off
+
+
+def test_bad_upload_shows_the_error_and_keeps_the_scenario():
+    at = _app()
+    at.file_uploader(key="upload").set_value(("bad.toml", b"budget = [1,\n", "text/plain"))
+    at.run()
+    assert not at.exception
+    assert any("bad.toml" in e.value and "malformed TOML" in e.value for e in at.error)
+    assert _metrics(at)["Baseline deaths"] == "480,000"
+    big = b"#" * 1_000_001
+    at.file_uploader(key="upload").set_value(("big.toml", big, "text/plain")).run()
+    assert any("1 MB" in e.value for e in at.error)
+    nan = (ROOT / "inputs" / "baseline.toml").read_bytes().replace(b"budget = 1000 ",
+                                                                  b"budget = nan ")
+    at.file_uploader(key="upload").set_value(("nan.toml", nan, "text/plain")).run()
+    assert any("nan.toml: budget = nan" in e.value for e in at.error)
+
+
+def test_good_upload_is_applied():
+    at = _app()
+    sc = decide.load_scenario(ROOT / "inputs" / "baseline.toml").with_overrides(
+        {"budget": 1500, "levers.gun_flow.lock": 50})
+    at.file_uploader(key="upload").set_value(("mine.toml", sc.to_toml().encode(),
+                                              "text/plain")).run()
+    assert not at.error
+    assert _solved(at) == sc
+    assert _table(at)["$M per year"].sum() == pytest.approx(1500)
+
+
+def test_scenario_picker_and_reset():
+    at = _app()
+    at.selectbox(key="scenario_file").select("treatment_comparator.toml").run()
+    assert "Treatment (MOUD)" in _table(at).index
+    at.number_input(key="w:budget").set_value(300.0).run()
+    assert _solved(at).budget == 300
+    at.button(key="reset").click().run()
+    assert _solved(at).budget == 1000 and not at.query_params.get("budget")
+
+
+def test_url_query_restores_overrides():
+    at = _app(scenario="kingpin_strategy.toml", budget="1750",
+              **{"levers.precursor.max_effect": "0.2"})
+    sc = _solved(at)
+    assert sc.name == "Kingpin strategy works" and sc.budget == 1750
+    assert sc.lever("precursor").params["max_effect"].base == pytest.approx(0.2)
+    assert at.number_input(key="w:budget").value == 1750
+
+
+def test_downloaded_scenario_round_trips(tmp_path):
+    at = _app()
+    at.number_input(key="w:budget").set_value(1234.0)
+    at.slider(key="w:levers.financial.max_effect").set_value(0.03)
+    at.run()
+    sc = _solved(at)
+    path = tmp_path / "current.toml"
+    path.write_text(sc.to_toml())  # the bytes behind "Download scenario (TOML)"
+    again = decide.load_scenario(path)
+    res = decide.optimize(again)
+    np.testing.assert_allclose(res.spend.to_numpy(), _table(at)["$M per year"].to_numpy())
+    # and through the upload
+    at.file_uploader(key="upload").set_value(("current.toml", path.read_bytes(),
+                                              "text/plain")).run()
+    np.testing.assert_allclose(_table(at)["$M per year"].to_numpy(), res.spend.to_numpy())
+
+
+def test_monte_carlo_tab_runs():
+    at = _app()
+    at.selectbox(key="mc_n").select(1000)
+    at.button(key="mc_run").click().run()
+    assert not at.exception
+    table = _df(at, "Funded")
+    assert list(table["Lever"]) == ["Counter-network targeting", "Financial disruption",
+                                    "Gun-flow enforcement", "Precursor diplomacy"]
+    assert table["Funded"].between(0, 1).all()
+    assert any(b.label == "Download Monte Carlo draws (CSV)" for b in at.get("download_button"))
+
+
+def test_compare_tab():
+    at = _app()
+    at.number_input(key="w:budget").set_value(1500.0).run()
+    alloc = _df(at, "spend_current")
+    assert alloc["spend_current"].sum() == pytest.approx(1500)
+    assert alloc["spend_other"].sum() == pytest.approx(1000)
+    diff = _df(at, "key")
+    assert list(diff["key"]) == ["budget"]
+    at.selectbox(key="cmp_choice").select("follow_the_money.toml").run()
+    assert len(_df(at, "key")) > 1
+
+
+def test_model_and_sources_tab(fresh):
+    text = " ".join(md.value for md in fresh.markdown)
+    assert "Kingpin strikes raise violence in Mexico" in text
+    sources = _df(fresh, "confidence")
+    assert (sources["source"].str.len() > 10).all()
+    assert "◆ judgement" in fresh.slider(key="w:levers.precursor.max_effect").label
+    assert "Source:" in fresh.slider(key="w:levers.precursor.max_effect").help
+
+
+def test_briefing_contents(baseline):
+    from decide.brief import briefing_html
+
+    sc = baseline.with_overrides({"budget": 1500})
+    res = decide.optimize(sc)
+    html = briefing_html(res, reference=baseline,
+                         monte_carlo=decide.monte_carlo(sc, n=200, seed=1))
+    for text in ("Precursor diplomacy", "Deaths averted", "Certified gap", "budget",
+                 "1500", "Scenario file", "Kingpin strikes", "CDC NCHS", "judgement",
+                 "Across 200 draws"):
+        assert text in html, text
+    assert "<script" not in html.lower() and "http" not in html.lower()
+
+
+def test_brief_cli(tmp_path):
+    from decide.cli import main
+
+    out = tmp_path / "brief.html"
+    assert main(["brief", str(ROOT / "inputs" / "baseline.toml"), "--set", "budget=1200",
+                 "--out", str(out)]) == 0
+    html = out.read_text()
+    assert "<h1>Briefing: Baseline</h1>" in html and "1200" in html
