@@ -14,7 +14,8 @@ __all__ = ["briefing_html"]
 _CSS = """
 body{font:13px/1.4 Georgia,serif;max-width:860px;margin:24px auto;color:#111}
 h1{font-size:20px;margin:0 0 4px} h2{font-size:15px;margin:16px 0 6px;border-bottom:1px solid #999}
-table{border-collapse:collapse;width:100%;font-size:12px} td,th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}
+table{border-collapse:collapse;width:100%;font-size:12px}
+td,th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}
 td:first-child,th:first-child{text-align:left} .muted{color:#555;font-size:11px}
 .headline td{font-size:14px} .judgement{color:#8a4b00;font-weight:bold}
 @media print{body{margin:0;font-size:11px}h2{break-after:avoid}}
@@ -82,8 +83,8 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
         f"<tr><td>Deaths averted</td><td>{s['deaths_averted']:,.1f}</td></tr>"
         f"<tr><td>Certified gap (the optimum averts at most this many more)</td>"
         f"<td>{s['gap_deaths']:.4f}</td></tr>"
-        f"<tr><td>Cost per death averted</td><td>${_num(s['cost_per_death_averted_musd'], '{:,.2f}')}M"
-        "</td></tr></table>",
+        f"<tr><td>Cost per death averted</td><td>$"
+        f"{_num(s['cost_per_death_averted_musd'], '{:,.2f}')}M</td></tr></table>",
         "<h2>Allocation</h2>", _table(alloc),
         "<h2>Key sensitivities</h2><ul>",
         f"<li>{_e(_price_sentence(price, sc.horizon))}</li>",
