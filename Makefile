@@ -1,12 +1,14 @@
 # Two commands for a newcomer on a fresh Debian machine:
-#   make run    install what is missing, then run the tool on the bundled baseline
-#   make test   install what is missing, then run every test
+#   make run    install what is missing, then open the app on http://localhost:8501
+#   make test   install what is missing (chromium included), then run every test
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PORT   ?= 8501
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test bench lint clean
+.PHONY: install run solve test bench lint chromium clean
 
 install: $(STAMP)
 
@@ -18,17 +20,27 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.headless true \
+	  --browser.gatherUsageStats false
+
+solve: install
 	$(BIN)/decide solve inputs/baseline.toml
 
-test: install
+# Browser tests drive Debian's chromium (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium chromium-driver; }
+
+test: install chromium
 	$(BIN)/python -m pytest -q
 
-bench: install
+bench: install chromium
 	$(BIN)/python bench/bench_optimize.py
 	$(BIN)/python bench/bench_fast.py
+	$(BIN)/python bench/bench_app.py
 
 lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info tests/output

@@ -228,7 +228,7 @@ def results(res, base):
                 "**Cost per death averted:** no deaths averted")
     if res.unspent > 0:
         st.warning(f"${res.unspent:,.1f}M a year left unspent: {res.unspent_reason}")
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
         st.subheader("Allocation")
         table = res.table.rename(columns={
@@ -248,7 +248,8 @@ def results(res, base):
 def downloads(res, base):
     stem = safe_name(res.scenario.name)
     st.subheader("Downloads")
-    c1, c2, c3, c4, c5 = st.columns(5)
+    c1, c2, c3 = st.columns(3)
+    c4, c5, _ = st.columns(3)
     c1.download_button("Download allocation (CSV)", export.to_csv_bytes(res),
                        file_name=f"{stem}_allocation.csv", mime="text/csv", key="dl_csv")
     c2.download_button("Download allocation (XLSX)", export.to_xlsx_bytes(res),

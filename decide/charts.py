@@ -19,7 +19,7 @@ def allocation_chart(res):
     df = res.table[["label", "spend", "share"]].copy()
     return alt.Chart(df).mark_bar().encode(
         x=alt.X("spend:Q", title="Spend ($M per year)"),
-        y=alt.Y("label:N", title=None, sort="-x"),
+        y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=240)),
         tooltip=[alt.Tooltip("label:N", title="Lever"),
                  alt.Tooltip("spend:Q", title="$M per year", format=",.1f"),
                  alt.Tooltip("share:Q", title="Share of budget", format=".1%")],
@@ -36,7 +36,8 @@ def deaths_chart(res):
     return alt.Chart(df).mark_line(point=True).encode(
         x=alt.X("year:O", title="Year of the programme"),
         y=alt.Y("deaths:Q", title="Projected deaths per year", scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("series:N", title=None,
+                        legend=alt.Legend(orient="bottom", labelLimit=300)),
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("series:N", title="Series"),
                  alt.Tooltip("deaths:Q", title="Deaths per year", format=",.0f")],
     ).properties(height=300, width="container")
@@ -51,7 +52,7 @@ def funded_chart(mc, labels):
     return alt.Chart(df).mark_bar().encode(
         x=alt.X("funded:Q", title="Share of draws in which the lever is funded",
                 axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("label:N", title=None),
+        y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=240)),
         tooltip=[alt.Tooltip("funded:Q", format=".1%", title="Funded"),
                  alt.Tooltip("median:Q", format=",.1f", title="Median $M per year")],
     ).properties(height=40 * len(df) + 30, width="container")
