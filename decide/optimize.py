@@ -110,7 +110,8 @@ class Allocation:
 
 
 def _safe_div(a, b):
-    return float(a / b) if b > 0 else float("nan")
+    # undefined (NaN, shown as "-") when (almost) nothing is averted
+    return float(a / b) if b > 1e-9 else float("nan")
 
 
 # -- evaluation: the only way deaths are computed -----------------------------------

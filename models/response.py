@@ -72,11 +72,17 @@ def initial_slope(cost_per_pct):
     return LOG_ONE_PERCENT / np.asarray(cost_per_pct, dtype=float)
 
 
+#: Largest saturation rate (per $M): a curve that saturates within a millionth of a
+#: dollar is a step already, and capping keeps inf * 0 out of the arithmetic.
+MAX_RATE = 1e12
+
+
 def _ratio(slope0, cap):
     # slope0 / cap, with a zero cap ("no effect") giving 0 rather than inf.
     cap = np.asarray(cap, dtype=float)
     safe = np.where(cap > 0, cap, 1.0)
-    return np.where(cap > 0, slope0 / safe, 0.0)
+    with np.errstate(over="ignore", divide="ignore"):
+        return np.where(cap > 0, np.minimum(slope0 / safe, MAX_RATE), 0.0)
 
 
 def _scaled(slope0, cap, e):
