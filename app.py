@@ -206,7 +206,8 @@ def sync_url(identity, overrides):
 # -- views ------------------------------------------------------------------------------
 def results(res, base):
     sc = res.scenario
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2 = st.columns(2)
+    c3, c4 = st.columns(2)  # two by two: readable down to 800 px windows
     c1.metric("Projected deaths", f"{res.deaths:,.0f}",
               help=f"Synthetic-opioid and substitution deaths over {sc.horizon} years")
     c2.metric("Deaths averted", f"{res.deaths_averted:,.1f}")
@@ -228,18 +229,24 @@ def results(res, base):
                 "**Cost per death averted:** no deaths averted")
     if res.unspent > 0:
         st.warning(f"${res.unspent:,.1f}M a year left unspent: {res.unspent_reason}")
-    left, right = st.columns([1, 1])
-    with left:
-        st.subheader("Allocation")
-        table = res.table.rename(columns={
-            "label": "Lever", "spend": "$M per year", "share": "Share",
-            "deaths_averted": "Deaths averted", "marginal_deaths_averted_per_musd":
-            "Marginal deaths averted per $1M/yr", "cost_per_death_averted":
-            "$M per death averted", "reduced_cost": "Reduced cost"}).drop(columns="lever")
-        st.dataframe(table, hide_index=True, width="stretch", key="allocation_table",
-                     column_config={"Share": st.column_config.NumberColumn(format="percent")})
-    with right:
-        st.altair_chart(charts.allocation_chart(res), width="stretch")
+    st.subheader("Allocation")
+    table = res.table.rename(columns={
+        "label": "Lever", "spend": "$M per year", "share": "Share",
+        "deaths_averted": "Deaths averted", "marginal_deaths_averted_per_musd":
+        "Marginal deaths averted per $1M/yr", "cost_per_death_averted":
+        "$M per death averted", "reduced_cost": "Reduced cost"}).drop(columns="lever")
+    num = st.column_config.NumberColumn
+    st.dataframe(table, hide_index=True, width="stretch", key="allocation_table",
+                 column_config={"Share": num(format="percent"),
+                                "$M per year": num(format="%.1f"),
+                                "Deaths averted": num(format="%.1f"),
+                                "Marginal deaths averted per $1M/yr": num(format="%.4f"),
+                                "$M per death averted": num(format="%.2f"),
+                                "Reduced cost": num(format="%+.4f", help=(
+                                    "Deaths averted gained (+) or lost (-) per $1M a year "
+                                    "moved onto this lever from the marginal one"))})
+    st.caption("Empty cost per death: the lever is not funded.")
+    st.altair_chart(charts.allocation_chart(res), width="stretch")
     st.subheader("Projected deaths over the horizon")
     st.altair_chart(charts.deaths_chart(res), width="stretch")
     downloads(res, base)
@@ -248,8 +255,9 @@ def results(res, base):
 def downloads(res, base):
     stem = safe_name(res.scenario.name)
     st.subheader("Downloads")
-    c1, c2, c3 = st.columns(3)
-    c4, c5, _ = st.columns(3)
+    c1, c2 = st.columns(2)
+    c3, c4 = st.columns(2)
+    c5, _ = st.columns(2)
     c1.download_button("Download allocation (CSV)", export.to_csv_bytes(res),
                        file_name=f"{stem}_allocation.csv", mime="text/csv", key="dl_csv")
     c2.download_button("Download allocation (XLSX)", export.to_xlsx_bytes(res),

@@ -106,6 +106,8 @@ def test_app_in_chromium(server, browser, tmp_path):
     _wait_idle(page)
     assert page.get_by_text("Using uploaded file uploaded.toml").count() == 1
 
+    page.get_by_text("Download briefing (HTML)").wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)  # let the charts finish drawing
     page.screenshot(path=str(OUTPUT / "app_full_page.png"), full_page=True)
     # the page never asked anything of a host other than loopback
     assert hosts <= {"127.0.0.1"}, hosts
@@ -118,6 +120,8 @@ def test_app_readable_at_800px(server, browser):
     page.goto(server)
     page.get_by_test_id("stMetricValue").first.wait_for(timeout=30_000)
     _wait_idle(page)
+    page.get_by_text("Download briefing (HTML)").wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)  # let the charts finish drawing
     page.screenshot(path=str(Path(OUTPUT) / "app_800px.png"), full_page=True)
     assert page.get_by_test_id("stException").count() == 0
     context.close()
