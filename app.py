@@ -150,7 +150,8 @@ def sidebar(base):
         if st.session_state.get("upload_error"):
             st.error(st.session_state["upload_error"])
         if st.session_state.get("upload_ok"):
-            st.caption(f"Using uploaded file {st.session_state['upload_ok'][0]}")
+            st.caption(f"Using uploaded file {st.session_state['upload_ok'][0]}. The page's "
+                       "link carries your changes but not the file: share the file too.")
         if st.button("Reset to scenario", key="reset"):
             reset_widgets()
             st.query_params.clear()

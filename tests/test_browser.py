@@ -104,7 +104,7 @@ def test_app_in_chromium(server, browser, tmp_path):
         time.sleep(0.1)
     assert _metric(page, "Projected deaths") == expected != current
     _wait_idle(page)
-    assert page.get_by_text("Using uploaded file uploaded.toml").count() == 1
+    assert page.get_by_text("Using uploaded file uploaded.toml", exact=False).count() == 1
 
     page.get_by_text("Download briefing (HTML)").wait_for(timeout=30_000)
     page.wait_for_timeout(1000)  # let the charts finish drawing
