@@ -38,7 +38,7 @@ def _lp_draws(sc, values, rows):
 
 
 def _chunk_frame(sc, params, start, stop, seed, engine):
-    values = sample_parameters(params, start, stop, seed)
+    values = sample_parameters(params, start, stop, seed, sc.correlations)
     n = stop - start
     b = fast.batch_inputs(sc, values, n)
     if engine == "fast":

@@ -72,9 +72,12 @@ PARAM_SPECS = {
 }
 _DEMAND_PARAMS = ("max_effect", "cost_per_pct", "onset", "adaptation_time", "retained")
 _TOP_KEYS = ("name", "description", "budget", "horizon", "dollar_year", "discount_rate",
-             "market", "levers")
+             "correlations", "market", "levers")
+#: Sampling distributions a parameter may declare (PERT by default).
+DISTRIBUTIONS = ("pert", "triangular", "uniform", "lognormal")
 _LEVER_KEYS = ("label", "description", "form", "channel", "floor", "ceiling", "lock")
-_PARAM_KEYS = ("base", "low", "high", "unit", "source", "confidence", "note")
+_PARAM_KEYS = ("base", "low", "high", "unit", "source", "confidence", "note",
+               "distribution")
 _SCALARS = {
     "budget": (_Spec(0, 1e9, "$M per year"), 1000.0),
     "horizon": (_Spec(1, 50, "years (a whole number)"), 10),
@@ -99,12 +102,15 @@ class Param:
     source: str
     confidence: str
     note: str = ""
+    distribution: str = "pert"
 
     def to_dict(self):
         out = {k: getattr(self, k) for k in ("base", "low", "high", "unit", "source",
                                              "confidence")}
         if self.note:
             out["note"] = self.note
+        if self.distribution != "pert":
+            out["distribution"] = self.distribution
         return out
 
 
@@ -168,6 +174,7 @@ class Scenario:
     discount_rate: float
     market: MappingProxyType
     levers: tuple
+    correlations: tuple = ()  # (parameter a, parameter b, rank correlation)
     source: str = field(default="<dict>", compare=False)
 
     # -- construction ---------------------------------------------------------------
@@ -190,6 +197,8 @@ class Scenario:
         out.update(budget=self.budget, horizon=self.horizon, dollar_year=self.dollar_year,
                    discount_rate=self.discount_rate)
         out["market"] = {k: p.to_dict() for k, p in self.market.items()}
+        if self.correlations:
+            out["correlations"] = [{"a": a, "b": b, "rho": r} for a, b, r in self.correlations]
         out["levers"] = {lv.name: lv.to_dict() for lv in self.levers}
         return out
 
@@ -226,13 +235,13 @@ class Scenario:
         -------
         pandas.DataFrame
             Columns ``name`` (dotted path, e.g. ``levers.precursor.max_effect``), ``base``,
-            ``low``, ``high``, ``unit``, ``source``, ``confidence``.
+            ``low``, ``high``, ``unit``, ``source``, ``confidence``, ``distribution``.
         """
         rows = [_param_row(f"market.{k}", p) for k, p in self.market.items()]
         for lv in self.levers:
             rows += [_param_row(f"levers.{lv.name}.{k}", p) for k, p in lv.params.items()]
         return pd.DataFrame(rows, columns=["name", "base", "low", "high", "unit", "source",
-                                           "confidence"])
+                                           "confidence", "distribution"])
 
     def override_keys(self):
         """Every key `with_overrides` accepts."""
@@ -355,7 +364,7 @@ class Scenario:
 
 def _param_row(name, p):
     return {"name": name, "base": p.base, "low": p.low, "high": p.high, "unit": p.unit,
-            "source": p.source, "confidence": p.confidence}
+            "source": p.source, "confidence": p.confidence, "distribution": p.distribution}
 
 
 def _suggest(word, options):
@@ -433,7 +442,51 @@ class _Validator:
             source=self.text(f"{key}.source", raw["source"]),
             confidence=self.choice(f"{key}.confidence", raw["confidence"], CONFIDENCE),
             note=self.text(f"{key}.note", raw.get("note", ""), required=False),
+            distribution=self._distribution(key, raw, vals),
         )
+
+    def _distribution(self, key, raw, vals):
+        dist = self.choice(f"{key}.distribution", raw.get("distribution", "pert"),
+                           DISTRIBUTIONS)
+        if dist == "lognormal" and vals["low"] <= 0:
+            self.fail(f"{key}.low", vals["low"], "a lognormal parameter needs low > 0")
+        return dist
+
+    def correlations(self, raw, names):
+        if not isinstance(raw, list):
+            self.fail("correlations", raw, "must be a list of {a, b, rho} tables")
+        if len(raw) > 500:
+            self.fail("correlations", len(raw), "at most 500 pairs")
+        pairs = []
+        seen = set()
+        for k, item in enumerate(raw):
+            key = f"correlations[{k}]"
+            item = self.table(key, item)
+            self.keys(f"{key}.", item, ("a", "b", "rho"), required=("a", "b", "rho"))
+            a, b = (self.text(f"{key}.{x}", item[x]) for x in ("a", "b"))
+            for x, name in (("a", a), ("b", b)):
+                if name not in names:
+                    self.fail(f"{key}.{x}", name, "not a parameter of this scenario"
+                              + _suggest(name, names))
+            if a == b:
+                self.fail(f"{key}.b", b, "a parameter cannot be correlated with itself")
+            if frozenset((a, b)) in seen:
+                self.fail(key, f"{a} ~ {b}", "this pair is declared twice")
+            seen.add(frozenset((a, b)))
+            rho = self.number(f"{key}.rho", item["rho"], _Spec(-0.99, 0.99, "(rank "
+                                                                        "correlation)"))
+            pairs.append((a, b, rho))
+        if pairs:
+            used = sorted({n for a, b, _ in pairs for n in (a, b)})
+            idx = {n: i for i, n in enumerate(used)}
+            corr = np.eye(len(used))
+            for a, b, rho in pairs:
+                corr[idx[a], idx[b]] = corr[idx[b], idx[a]] = rho
+            if np.linalg.eigvalsh(corr).min() <= 1e-10:
+                self.fail("correlations", [f"{a}~{b}={r:g}" for a, b, r in pairs],
+                          "the correlation matrix is not positive definite: these rank "
+                          "correlations cannot hold together; weaken some of them")
+        return tuple(pairs)
 
     def lever(self, name, raw):
         prefix = f"levers.{name}"
@@ -483,11 +536,15 @@ class _Validator:
                 self.fail("levers", name, "a lever name must be a simple identifier "
                                           "(letters, digits, underscores)")
         levers = tuple(self.lever(n, r) for n, r in levers_raw.items())
+        names = [f"market.{k}" for k in market] + [f"levers.{lv.name}.{k}"
+                                                   for lv in levers for k in lv.params]
+        correlations = self.correlations(raw.get("correlations", []), names)
         name = self.text("name", raw.get("name", Path(self.source).stem or "scenario"))
         return Scenario(
             name=name,
             description=self.text("description", raw.get("description", ""), required=False),
-            market=MappingProxyType(market), levers=levers, source=self.source, **scalars)
+            market=MappingProxyType(market), levers=levers, correlations=correlations,
+            source=self.source, **scalars)
 
 
 def load_scenario(path):
@@ -568,6 +625,9 @@ def _reject_constant(name):
 
 # -- TOML writing (the structure is fixed and shallow, so a small emitter suffices) ----
 def _toml_value(v):
+    if isinstance(v, list):
+        return "[" + ", ".join("{ " + ", ".join(f"{a} = {_toml_value(b)}" for a, b in x.items())
+                               + " }" for x in v) + "]"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int | float):

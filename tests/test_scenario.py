@@ -27,7 +27,7 @@ def test_baseline_has_the_four_levers_and_defaults(baseline):
 def test_parameters_table(baseline):
     df = baseline.parameters()
     assert list(df.columns) == ["name", "base", "low", "high", "unit", "source",
-                                "confidence"]
+                                "confidence", "distribution"]
     assert "levers.precursor.max_effect" in set(df["name"])
     assert (df["low"] <= df["base"]).all() and (df["base"] <= df["high"]).all()
     assert set(df["confidence"]) <= {"measured", "derived", "judgement"}
