@@ -8,7 +8,7 @@ True
 """
 
 from .errors import DecideError, InfeasibleError, ScenarioError, SolverError
-from .montecarlo import monte_carlo, monte_carlo_chunks
+from .montecarlo import monte_carlo, monte_carlo_chunks, summarize
 from .optimize import Allocation, deaths_by_year, evaluate, optimize
 from .scenario import Lever, Param, Scenario, load_scenario, parse_scenario
 
@@ -30,4 +30,5 @@ __all__ = [
     "monte_carlo_chunks",
     "optimize",
     "parse_scenario",
+    "summarize",
 ]

@@ -23,7 +23,8 @@ from models import deaths as mdl
 from models import response as rsp
 from models import timing
 
-__all__ = ["Batch", "batch_inputs", "in_scope", "solve_batch", "batch_deaths"]
+__all__ = ["Batch", "MeanBatch", "batch_inputs", "in_scope", "solve_batch", "batch_deaths",
+           "certificate", "averted_and_gradient"]
 
 _MU_END = 1e-13
 #: (mu start, decrement below which mu shrinks 10x, below which it shrinks 100x):
@@ -47,6 +48,7 @@ class Batch:
     lower: np.ndarray  # (N, L) $M per year
     upper: np.ndarray  # (N, L)
     budget: np.ndarray  # (N,)
+    form: np.ndarray | None = None  # (L,) response forms (saturating when None)
 
     def __len__(self):
         return self.weight.shape[0]
@@ -66,11 +68,33 @@ class Batch:
 
     def take(self, idx):
         """The sub-batch of draws ``idx``."""
-        sub = Batch(**{k: (v if k == "demand" else v[idx]) for k, v in vars(self).items()
-                       if not k.startswith("_")})
+        sub = Batch(**{k: (v if k in ("demand", "form") else v[idx])
+                       for k, v in vars(self).items() if not k.startswith("_")})
         if hasattr(self, "_statics"):
             sub._statics = tuple(a[idx] for a in self._statics)
         return sub
+
+
+class MeanBatch:
+    """The expected-value problem over a batch of draws, posed as a one-row batch: one
+    allocation whose objective is the mean of the draws' objectives (robust "expected"
+    allocations and value of information). `solve_batch` solves and certifies it like
+    any row: the mean of concave functions is concave."""
+
+    def __init__(self, draws: Batch):
+        self.draws = draws
+        self.lower, self.upper = draws.lower[:1], draws.upper[:1]
+        self.budget = draws.budget[:1]
+        # "potent" checks in solve_batch: a lever counts if it acts in any draw
+        self.cap = draws.cap.max(axis=0)[None]
+        self.weight = draws.weight.max(axis=0)[None]
+        self.profile = draws.profile.max(axis=0)[None]
+
+    def __len__(self):
+        return 1
+
+    def take(self, idx):
+        return self
 
 
 def in_scope(sc):
@@ -121,11 +145,18 @@ def batch_inputs(sc, values, n):
         slope0=rsp.initial_slope(lever_col("cost_per_pct", 1.0)), baseline=baseline,
         scale=baseline * mdl.discount_weights(sc.horizon, sc.discount_rate)[None, :],
         phi=market["substitution"], demand=demand,
-        lower=np.broadcast_to(lower, (n, len(lower))).copy(), upper=upper, budget=budget)
+        lower=np.broadcast_to(lower, (n, len(lower))).copy(), upper=upper, budget=budget,
+        form=np.array([rsp.FORMS[lv.form] for lv in sc.levers]))
 
 
 def _objective(b: Batch, x, order=0):
     """Weighted deaths averted F (N,), and its gradient (N, L) and Hessian (N, L, L)."""
+    if isinstance(b, MeanBatch):
+        n = len(b.draws)
+        f, g, h = _objective(b.draws, np.repeat(x, n, axis=0), order)
+        if order == 0:
+            return f.mean(keepdims=True), None, None
+        return f.mean(keepdims=True), g.mean(axis=0)[None], h.mean(axis=0)[None]
     rate_t, wcap, wslope, wcurv = b.statics()
     ex = np.exp(-rate_t * x[:, :, None])
     z_all = (wcap * (1.0 - ex)).sum(axis=1)
@@ -365,9 +396,47 @@ def _certified(b: Batch, x):
     return certificate(b, x) <= _CERT_REL * np.maximum(batch_deaths(b, x), 1.0)
 
 
+def _forms(b):
+    return (np.full(b.weight.shape[1], rsp.SATURATING) if b.form is None else b.form)
+
+
+def averted_and_gradient(b: Batch, x):
+    """Weighted deaths averted per draw and its (right) gradient, for any response form.
+
+    Parameters
+    ----------
+    b : Batch
+    x : ndarray, shape (N, L)
+
+    Returns
+    -------
+    f : ndarray, shape (N,)
+        The objective (discounted deaths averted when the scenario discounts).
+    g : ndarray, shape (N, L)
+        A supergradient (right derivatives at ``linear_cap`` kinks), per $M per year.
+    """
+    form = _forms(b)[None, :, None]
+    eff = b.profile * x[:, :, None]
+    args = (form, b.cap[:, :, None], b.slope0[:, :, None])
+    wz = b.weight[:, :, None] * rsp.response(eff, *args)
+    jac = b.weight[:, :, None] * rsp.response_slope(eff, *args) * b.profile
+    z_all = wz.sum(axis=1)
+    z_dem = wz[:, b.demand].sum(axis=1)
+    phi = b.phi[:, None]
+    f = (b.scale * ((1 - phi) * -np.expm1(-z_all) + phi * -np.expm1(-z_dem))).sum(axis=1)
+    e_all = b.scale * (1 - phi) * np.exp(-z_all)
+    e_dem = b.scale * phi * np.exp(-z_dem)
+    g = np.einsum("nt,nlt->nl", e_all, jac) + np.einsum(
+        "nt,nlt->nl", e_dem, jac * b.demand[None, :, None])
+    return f, g
+
+
 def batch_deaths(b: Batch, x):
-    """Projected (undiscounted) deaths over the horizon for each draw's flat spend."""
-    z = rsp.response(b.profile * x[:, :, None], rsp.SATURATING, b.cap[:, :, None],
+    """Projected (undiscounted) deaths over the horizon for each draw's flat spend
+    (for a `MeanBatch`, the mean over its draws)."""
+    if isinstance(b, MeanBatch):
+        return batch_deaths(b.draws, np.repeat(x, len(b.draws), axis=0)).mean(keepdims=True)
+    z = rsp.response(b.profile * x[:, :, None], _forms(b)[None, :, None], b.cap[:, :, None],
                      b.slope0[:, :, None])
     wz = b.weight[:, :, None] * z
     z_all = wz.sum(axis=1)

@@ -1,7 +1,10 @@
 """Monte Carlo with re-optimisation: every draw of the parameters gets its own optimal
-allocation (the decision), not just its own deaths."""
+allocation (the decision), not just its own deaths. Chunks of draws run locally, on local
+processes or on a Dask cluster, with identical results."""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pandas as pd
@@ -10,7 +13,7 @@ from . import fast
 from .errors import ScenarioError
 from .sampling import root_seed, sample_parameters
 
-__all__ = ["monte_carlo", "monte_carlo_chunks"]
+__all__ = ["monte_carlo", "monte_carlo_chunks", "summarize", "solve_draws", "run_tasks"]
 
 #: Draws per chunk by default (about 10 MB of rows for four levers).
 CHUNK = 20_000
@@ -26,77 +29,164 @@ def _check(n, chunk):
 
 def _lp_draws(sc, values, rows):
     """Re-solve draws ``rows`` with the certified LP: one persistent, warm-started HiGHS
-    model whose coefficients change from draw to draw."""
+    model whose coefficients change from draw to draw (a varying budget goes through
+    `optimize` instead)."""
+    from .optimize import optimize
     from .persistent import PersistentFlatLP
 
-    model = PersistentFlatLP(sc)
     spend = np.zeros((len(rows), len(sc.levers)))
     deaths = np.zeros(len(rows))
+    if "budget" in values:
+        names = list(values)
+        for k, r in enumerate(rows):
+            res = optimize(sc.with_overrides({n: float(values[n][r]) for n in names}),
+                           solver="highs")
+            spend[k], deaths[k] = res.spend.to_numpy(), res.deaths
+        return spend, deaths
+    model = PersistentFlatLP(sc)
     for k, r in enumerate(rows):
         spend[k], deaths[k], _ = model.solve({n: v[r] for n, v in values.items()})
     return spend, deaths
 
 
-def _chunk_frame(sc, params, start, stop, seed, engine):
-    values = sample_parameters(params, start, stop, seed, sc.correlations)
-    n = stop - start
+def solve_draws(sc, values, n, threads=None):
+    """Optimal flat spend and deaths for ``n`` draws of parameter values.
+
+    Parameters
+    ----------
+    sc : Scenario
+    values : Mapping[str, ndarray]
+        Arrays of length ``n`` by parameter name (and optionally ``"budget"``).
+    n : int
+
+    Returns
+    -------
+    spend : ndarray, shape (n, L)
+        $M per year.
+    deaths : ndarray, shape (n,)
+        Projected deaths over the horizon at each draw's optimum.
+    batch : decide.fast.Batch
+    engine : str
+        ``"fast"`` or ``"lp"``.
+    fallback : int
+        Draws the LP re-solved.
+    """
     b = fast.batch_inputs(sc, values, n)
-    if engine == "fast":
-        spend, certified = fast.solve_batch(b)
+    if fast.in_scope(sc):
+        spend, certified = fast.solve_batch(b, threads=threads)
         deaths = fast.batch_deaths(b, spend)
-        fallback = np.flatnonzero(~certified)
-        if fallback.size:
-            lp_spend, lp_deaths = _lp_draws(sc, values, fallback)
-            better = lp_deaths < deaths[fallback]
-            spend[fallback[better]] = lp_spend[better]
-            deaths[fallback[better]] = lp_deaths[better]
-    else:
-        spend, deaths = _lp_draws(sc, values, np.arange(n))
-        fallback = np.arange(n)
-    baseline = b.baseline.sum(axis=1)
+        rows = np.flatnonzero(~certified)
+        if rows.size:
+            lp_spend, lp_deaths = _lp_draws(sc, values, rows)
+            better = lp_deaths < deaths[rows]
+            spend[rows[better]] = lp_spend[better]
+            deaths[rows[better]] = lp_deaths[better]
+        return spend, deaths, b, "fast", int(rows.size)
+    spend, deaths = _lp_draws(sc, values, np.arange(n))
+    return spend, deaths, b, "lp", n
+
+
+def _worker_name():
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return f"pid:{os.getpid()}"
+
+
+def _chunk_task(toml_text, start, stop, entropy, spawn_key, threads):
+    """One chunk of draws; takes only plain values, so it runs in any process."""
+    from .scenario import parse_scenario
+
+    sc = parse_scenario(toml_text.encode(), source="<task>")
+    seed = np.random.SeedSequence(entropy, spawn_key=tuple(spawn_key))
+    values = sample_parameters(sc.parameters(), start, stop, seed, sc.correlations)
+    spend, deaths, b, engine, fallback = solve_draws(sc, values, stop - start, threads)
     frame = {"draw": np.arange(start, stop)}
     frame.update(values)
     for i, lever in enumerate(sc.lever_names):
         frame[f"spend.{lever}"] = spend[:, i]
     frame["deaths"] = deaths
-    frame["deaths_averted"] = baseline - deaths
-    return pd.DataFrame(frame), int(fallback.size)
+    frame["deaths_averted"] = b.baseline.sum(axis=1) - deaths
+    out = pd.DataFrame(frame)
+    out.attrs.update(engine=engine, lp_fallback_draws=fallback, worker=_worker_name())
+    return out
 
 
-def monte_carlo_chunks(sc, *, n, seed=None, chunk=CHUNK):
+def run_tasks(fn, tasks, executor=None):
+    """Run ``fn(*task)`` for each task and yield the results in task order.
+
+    Parameters
+    ----------
+    executor : None, "processes", a `dask.distributed.Client`, or a scheduler address
+        ``None`` runs here; ``"processes"`` uses one local process per CPU; a Dask client
+        (or an address to connect to) sends each task to the cluster's workers.
+    """
+    if executor is None:
+        for task in tasks:
+            yield fn(*task)
+        return
+    if executor == "processes":
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            futures = [pool.submit(fn, *task) for task in tasks]
+            for f in futures:
+                yield f.result()
+        return
+    client = executor
+    if isinstance(executor, str):
+        from distributed import Client
+
+        client = Client(executor)
+    if not hasattr(client, "submit"):
+        raise ScenarioError("must be None, 'processes', a dask.distributed.Client or a "
+                            "scheduler address", file="<executor>", key="executor",
+                            value=executor)
+    futures = [client.submit(fn, *task, pure=False) for task in tasks]
+    for f in futures:
+        yield f.result()
+
+
+def monte_carlo_chunks(sc, *, n, seed=None, chunk=CHUNK, executor=None):
     """Stream `monte_carlo` rows in chunks of at most ``chunk`` draws.
 
-    The rows are identical to `monte_carlo`'s for the same seed, whatever ``chunk`` is
-    (draw ``k``'s values depend only on the seed and ``k``). Memory stays bounded by one
-    chunk, so a million draws stream in well under 1 GiB.
+    The rows are identical to `monte_carlo`'s for the same seed, whatever ``chunk`` and
+    ``executor`` are (draw ``k``'s values depend only on the seed and ``k``, and each
+    draw is solved independently). Memory stays bounded by one chunk (local) or by the
+    chunks in flight (executors), so a million draws stream in well under 1 GiB.
 
     Yields
     ------
     pandas.DataFrame
-        Rows as documented in `monte_carlo`, with ``attrs["engine"]`` and
-        ``attrs["seed_entropy"]``.
+        Rows as documented in `monte_carlo`, with ``attrs["engine"]``,
+        ``attrs["seed_entropy"]`` and ``attrs["worker"]`` (where the chunk ran).
     """
     from .optimize import check_feasible
 
     _check(n, chunk)
     check_feasible(sc)
     root = root_seed(seed)
-    params = sc.parameters()
-    engine = "fast" if fast.in_scope(sc) else "lp"
-    for start in range(0, n, chunk):
-        frame, fallback = _chunk_frame(sc, params, start, min(start + chunk, n), root, engine)
-        frame.attrs.update(engine=engine, seed_entropy=root.entropy, lp_fallback_draws=fallback)
+    text = sc.to_toml()
+    threads = None if executor is None else 1  # one thread per worker process
+    tasks = [(text, a, min(a + chunk, n), root.entropy, tuple(root.spawn_key), threads)
+             for a in range(0, n, chunk)]
+    for frame in run_tasks(_chunk_task, tasks, executor):
+        frame.attrs["seed_entropy"] = root.entropy
         yield frame
 
 
-def monte_carlo(sc, *, n, seed=None, chunk=CHUNK):
+def monte_carlo(sc, *, n, seed=None, chunk=CHUNK, executor=None):
     """Sample every parameter and re-optimise the allocation for each draw.
 
-    Each parameter is drawn independently from PERT(low, base, high) (a point mass when
-    ``low == high``). Scenarios in the fast engine's scope (flat allocations of
-    ``saturating`` levers with budget, floors, ceilings and locks) use the vectorised
-    exact engine (`decide.fast`), every draw certified within 1e-10 of its deaths or
-    re-solved by the LP; others solve each draw with the certified LP (HiGHS).
+    Each parameter is drawn from its declared distribution (PERT(low, base, high) unless
+    the scenario file says ``triangular``, ``uniform`` or ``lognormal``; a point mass when
+    ``low == high``), with the scenario's rank correlations imposed (Iman-Conover).
+    Scenarios in the fast engine's scope (flat allocations of ``saturating`` levers with
+    budget, floors, ceilings and locks) use the vectorised exact engine (`decide.fast`),
+    every draw certified within 1e-10 of its deaths or re-solved by the LP; others solve
+    each draw with a persistent, warm-started HiGHS model of the certified LP.
 
     Parameters
     ----------
@@ -106,7 +196,9 @@ def monte_carlo(sc, *, n, seed=None, chunk=CHUNK):
     seed : int or None
         ``None`` draws fresh entropy (recorded in ``attrs["seed_entropy"]``); 0 is a seed.
     chunk : int
-        Draws solved at once (memory/speed trade-off; the rows do not depend on it).
+        Draws per task (memory/speed trade-off; the rows do not depend on it).
+    executor : None, "processes", dask.distributed.Client or scheduler address
+        Where chunks run (see `run_tasks`); results are identical on every executor.
 
     Returns
     -------
@@ -115,7 +207,7 @@ def monte_carlo(sc, *, n, seed=None, chunk=CHUNK):
         in ``sc.parameters()``), ``spend.<lever>`` ($M per year), ``deaths`` (projected
         deaths over the horizon at that draw's optimum) and ``deaths_averted``.
         ``attrs["engine"]`` is ``"fast"`` or ``"lp"``; ``attrs["lp_fallback_draws"]``
-        counts draws the LP re-solved.
+        counts draws the LP re-solved; ``attrs["workers"]`` lists where chunks ran.
 
     Examples
     --------
@@ -125,8 +217,33 @@ def monte_carlo(sc, *, n, seed=None, chunk=CHUNK):
     >>> mc.attrs["engine"], len(mc)
     ('fast', 100)
     """
-    frames = list(monte_carlo_chunks(sc, n=n, seed=seed, chunk=chunk))
+    frames = list(monte_carlo_chunks(sc, n=n, seed=seed, chunk=chunk, executor=executor))
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    out.attrs.update(frames[0].attrs)
-    out.attrs["lp_fallback_draws"] = sum(f.attrs["lp_fallback_draws"] for f in frames)
+    out.attrs = {"engine": frames[0].attrs["engine"],
+                 "seed_entropy": frames[0].attrs["seed_entropy"],
+                 "lp_fallback_draws": sum(f.attrs["lp_fallback_draws"] for f in frames),
+                 "workers": sorted({f.attrs["worker"] for f in frames})}
     return out
+
+
+def summarize(mc, *, percentiles=(5, 25, 50, 75, 95)):
+    """Summarise `monte_carlo` output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per lever (``quantity`` = ``spend.<lever>``, $M per year) with
+        ``p_funded`` (share of draws spending more than $0.001M a year), ``mean`` and the
+        percentiles ``p5``..``p95``; then a row ``deaths_averted`` (deaths over the
+        horizon; ``p_funded`` empty).
+    """
+    rows = []
+    for col in [c for c in mc.columns if c.startswith("spend.")] + ["deaths_averted"]:
+        values = mc[col].to_numpy()
+        row = {"quantity": col,
+               "p_funded": float((values > 1e-3).mean()) if col != "deaths_averted"
+               else np.nan,
+               "mean": float(values.mean())}
+        row.update({f"p{q}": float(np.percentile(values, q)) for q in percentiles})
+        rows.append(row)
+    return pd.DataFrame(rows)
