@@ -1,0 +1,199 @@
+"""Sensitivity and uncertainty analyses: oracles, properties and executors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import decide
+from decide import analyses as A
+from decide import fast
+
+from .conftest import DATA
+
+
+def _degenerate(sc):
+    ov = {}
+    for row in sc.parameters().itertuples(index=False):
+        ov[f"{row.name}.low"] = row.base
+        ov[f"{row.name}.high"] = row.base
+    return sc.with_overrides(ov)
+
+
+def test_degenerate_distributions_give_the_deterministic_optimum_and_zero_evpi(baseline):
+    sc = _degenerate(baseline)
+    mc = decide.monte_carlo(sc, n=50, seed=1)
+    res = decide.optimize(sc)
+    for lever in sc.lever_names:
+        np.testing.assert_allclose(mc[f"spend.{lever}"], res.spend[lever], atol=1e-6)
+    np.testing.assert_allclose(mc["deaths"], res.deaths, rtol=1e-12)
+    e = A.evpi(sc, n=50, seed=1)
+    assert e.loc[0, "evpi_deaths"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_evpi_oracle_closed_form():
+    sc = decide.load_scenario(DATA / "evpi_oracle.toml")
+    d0, s = 10000.0, -np.log(0.99) / 10.0
+    sb = s * sc.budget
+    expected_perfect = d0 * (0.5 * np.exp(-sb) + (np.exp(-sb) - np.exp(-1.5 * sb)) / sb)
+    xa = np.linspace(1e-9, sc.budget, 200_001)
+    mean_d = d0 * np.exp(-s * (sc.budget - xa)) * (np.exp(-0.5 * s * xa)
+                                                   - np.exp(-1.5 * s * xa)) / (s * xa)
+    oracle = min(mean_d.min(), d0 * np.exp(-sb)) - expected_perfect
+    e = A.evpi(sc, n=1000, seed=2)
+    value, se = e.loc[0, "evpi_deaths"], e.loc[0, "se_deaths"]
+    assert oracle == pytest.approx(391.9, abs=0.5)
+    assert abs(value - oracle) <= 4 * se + 0.01 * oracle
+    # the allocation under uncertainty: everything on the sure lever b
+    assert e.attrs["spend"]["b"] == pytest.approx(sc.budget, rel=1e-4)
+
+
+def test_evppi_between_zero_and_evpi_on_one_partitioned_sample(baseline):
+    for params in ("levers.counter_network.cost_per_pct",
+                   ["levers.financial.max_effect", "levers.counter_network.max_effect"]):
+        r = A.evppi(baseline, params, n=30, seed=3, inner=60).iloc[0]
+        assert r["evppi_deaths"] >= -2 * r["se_deaths"]
+        assert r["evppi_deaths"] <= r["evpi_deaths"] + 2 * (r["se_deaths"]
+                                                           + r["evpi_se_deaths"])
+
+
+def test_robust_expected_no_worse_than_any_draw_optimum(baseline):
+    r = A.robust(baseline, n=120, seed=4, objective="expected")
+    averted = (r.draws["optimal_deaths"].max() - r.draws["optimal_deaths"]).mean()
+    assert 0 <= r.gap <= max(1e-4 * averted, 0.01) + 1e-6 or r.gap < 1e-3
+    values = decide.sampling.sample_parameters(baseline.parameters(), 0, 120, 4)
+    b = fast.batch_inputs(baseline, values, 120)
+    for k in range(0, 120, 7):
+        xs, _ = fast.solve_batch(b.take([k]))
+        mean_at_k = fast.batch_deaths(b, np.repeat(xs, 120, axis=0)).mean()
+        assert r.value <= mean_at_k + r.gap + 1e-6
+    assert (r.draws["regret"] >= -1e-6).all()
+    assert set(r.out_of_sample["allocation"]) == {"robust", "base case"}
+
+
+@pytest.mark.parametrize("objective", ["expected", "regret", "cvar", "cvar_regret"])
+def test_robust_matches_brute_force_on_two_levers_twenty_draws(two_lever, objective):
+    r = A.robust(two_lever, n=20, seed=5, objective=objective, alpha=0.8)
+    values = decide.sampling.sample_parameters(two_lever.parameters(), 0, 20, 5)
+    b = fast.batch_inputs(two_lever, values, 20)
+    optimal = r.draws["optimal_deaths"].to_numpy()
+
+    def value(xa):
+        x = np.array([[xa, two_lever.budget - xa]])
+        return A._robust_value(fast.batch_deaths(b, np.repeat(x, 20, axis=0)), optimal,
+                               objective, 0.8)
+
+    coarse = np.linspace(0, two_lever.budget, 801)
+    k = int(np.argmin([value(xa) for xa in coarse]))
+    fine = np.linspace(coarse[max(k - 2, 0)], coarse[min(k + 2, 800)], 4001)
+    best = min(value(xa) for xa in fine)  # brute force to ~0.002 $M
+    assert r.value <= best + r.gap + 1e-6  # as good as brute force, within its gap
+    assert r.value >= best - r.gap - 1e-3  # and brute force cannot beat its bound
+    assert r.spend.sum() <= two_lever.budget + 1e-6
+
+
+def test_frontier_deaths_never_rise_with_budget(baseline):
+    f = A.frontier(baseline, budgets=np.linspace(0, 4000, 9))
+    per_budget = f.groupby("budget")["deaths"].first()
+    assert (np.diff(per_budget.to_numpy()) <= 1e-6).all()
+    assert set(f.columns) == {"budget", "lever", "spend", "deaths", "deaths_averted",
+                              "marginal_deaths_averted_per_musd"}
+    assert (f.groupby("budget")["spend"].sum() <= f.groupby("budget")["budget"].first()
+            + 1e-6).all()
+    floors = A.frontier(baseline.with_overrides({"levers.financial.floor": 100}),
+                        budgets=[0, 50, 500])
+    assert floors.attrs["infeasible_budgets"] == [0.0, 50.0]
+
+
+def test_tornado_sorted_and_switching_value(two_lever):
+    t = A.tornado(two_lever)
+    swings = t.groupby("parameter", sort=False)["swing"].first().to_numpy()
+    assert (np.diff(swings) <= 1e-9).all()
+    row = t[(t.parameter == "levers.b.cost_per_pct") & (t.side == "high")].iloc[0]
+    assert row["allocation_changed"]
+    v = row["switching_value"]
+    base = decide.optimize(two_lever).spend.to_numpy()
+    lo = two_lever.parameters().set_index("name").loc["levers.b.cost_per_pct", "base"]
+    assert lo < v <= 500
+    before = decide.optimize(two_lever.with_overrides(
+        {"levers.b.cost_per_pct": v - 1e-3 * (v - lo)})).spend.to_numpy()
+    after = decide.optimize(two_lever.with_overrides(
+        {"levers.b.cost_per_pct": min(v + 1e-3 * (v - lo), 500)})).spend.to_numpy()
+    assert not A._changed(before, base, two_lever.budget)
+    assert A._changed(after, base, two_lever.budget)
+    fixed = A.tornado(two_lever, parameters=["levers.b.cost_per_pct"], reoptimize=False)
+    assert not fixed["allocation_changed"].any()
+    assert (fixed["regret"] >= 0).all()
+    assert fixed.loc[fixed.side == "high", "regret"].iloc[0] > 0
+
+
+def test_two_way_grid(baseline):
+    tw = A.two_way(baseline, "levers.precursor.max_effect", "levers.counter_network.cost_per_pct",
+                   n=5)
+    assert len(tw) == 25 and tw["deaths"].notna().all()
+    assert "spend.precursor" in tw.columns
+    k = 7
+    sc = baseline.with_overrides({"levers.precursor.max_effect": tw.iloc[k, 0],
+                                  "levers.counter_network.cost_per_pct": tw.iloc[k, 1]})
+    res = decide.optimize(sc)
+    assert tw.loc[k, "deaths"] <= res.deaths + 1e-6
+    assert tw.loc[k, "deaths"] >= res.deaths - res.gap - 1e-6
+
+
+def test_sobol_one_parameter_drives_everything(baseline):
+    sc = _degenerate(baseline).with_overrides({
+        "market.baseline_deaths.low": 30000, "market.baseline_deaths.high": 70000,
+        "levers.gun_flow.onset.low": 2.99, "levers.gun_flow.onset.high": 3.01})
+    s = A.sobol(sc, n=256, seed=1).set_index("parameter")
+    assert s.loc["market.baseline_deaths", "S1"] > 0.95
+    assert s.loc["market.baseline_deaths", "ST"] > 0.95
+    assert abs(s.loc["levers.gun_flow.onset", "ST"]) < 0.02
+    shares = A.sobol(baseline, n=64, seed=2, output="share.counter_network")
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(shares.columns)
+
+
+def test_distributions_and_correlations(baseline):
+    raw = baseline.to_dict()
+    raw["market"]["price_elasticity"]["distribution"] = "lognormal"
+    raw["market"]["pass_through"]["distribution"] = "uniform"
+    raw["market"]["substitution"]["distribution"] = "triangular"
+    raw["correlations"] = [{"a": "market.supply_elasticity", "b": "market.price_elasticity",
+                            "rho": 0.7}]
+    sc = decide.Scenario.from_dict(raw)
+    mc = decide.monte_carlo(sc, n=8000, seed=9)
+    rank = mc[["market.supply_elasticity", "market.price_elasticity"]].rank().corr().iloc[0, 1]
+    assert rank == pytest.approx(0.7, abs=0.05)
+    for name in ("market.price_elasticity", "market.pass_through", "market.substitution"):
+        row = sc.parameters().set_index("name").loc[name]
+        assert mc[name].between(row["low"], row["high"]).all()
+    assert mc["market.pass_through"].mean() == pytest.approx((0.01 + 0.3) / 2, abs=0.01)
+    assert "ignored" in A.sobol(sc, n=16, seed=1).attrs["note"]
+    raw["correlations"].append({"a": "market.price_elasticity", "b": "market.supply_elasticty",
+                                "rho": 0.1})
+    with pytest.raises(decide.ScenarioError, match="did you mean"):
+        decide.Scenario.from_dict(raw, source="c.toml")
+
+
+def test_summarize(baseline):
+    mc = decide.monte_carlo(baseline, n=500, seed=1)
+    s = decide.summarize(mc).set_index("quantity")
+    assert s.loc["spend.precursor", "p_funded"] == pytest.approx(
+        (mc["spend.precursor"] > 1e-3).mean())
+    assert s.loc["deaths_averted", "p50"] == pytest.approx(mc["deaths_averted"].median())
+
+
+def test_processes_executor_identical_to_local(baseline):
+    local = decide.monte_carlo(baseline, n=3000, seed=11, chunk=1000)
+    procs = decide.monte_carlo(baseline, n=3000, seed=11, chunk=1000, executor="processes")
+    pd.testing.assert_frame_equal(local, procs)
+
+
+def test_dask_local_cluster_identical_to_local(baseline):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = decide.monte_carlo(baseline, n=3000, seed=11, chunk=1000, executor=client)
+        workers = set(client.scheduler_info()["workers"])
+    local = decide.monte_carlo(baseline, n=3000, seed=11, chunk=1000)
+    pd.testing.assert_frame_equal(local, remote)
+    assert set(remote.attrs["workers"]) <= workers and remote.attrs["workers"]
