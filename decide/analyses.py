@@ -317,7 +317,7 @@ def _kelley(b, totals, optimal, objective, alpha, tol, max_iterations):
         val = add_cuts(x0)
         if val < best_val:
             best_x, best_val = x0, val
-    for iteration in range(1, max_iterations + 1):
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 - reported below
         h.run()
         status = h.modelStatusToString(h.getModelStatus())
         if status != "Optimal":
