@@ -129,7 +129,7 @@ def tornado(sc, *, parameters=None, reoptimize=True, progress=None):
     pandas.DataFrame
         Two rows per parameter, sorted by ``swing`` (largest first): ``parameter``,
         ``side`` (``low``/``high``), ``value``, ``deaths``, ``deaths_averted`` (over the
-        horizon), ``spend.<lever>`` ($M per year), ``swing`` (|deaths at high - deaths at
+        horizon), ``spend.<lever>`` ($M per year), ``swing`` (|deaths averted at high - at
         low|), ``allocation_changed`` (the optimum funds other levers or moves more than
         10% of the budget against the base optimum), ``switching_value`` (the value
         between base and this side where that first happens; NaN when it does not) and
@@ -157,7 +157,7 @@ def tornado(sc, *, parameters=None, reoptimize=True, progress=None):
             rows.append(entry)
         _progress(progress, k + 1, len(table))
     out = pd.DataFrame(rows)
-    swing = out.groupby("parameter")["deaths"].agg(lambda d: float(d.max() - d.min()))
+    swing = out.groupby("parameter")["deaths_averted"].agg(lambda d: float(d.max() - d.min()))
     out["swing"] = out["parameter"].map(swing)
     order = swing.sort_values(ascending=False, kind="stable").index
     out["parameter"] = pd.Categorical(out["parameter"], categories=list(order), ordered=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["allocation_chart", "deaths_chart", "funded_chart", "averted_histogram"]
+__all__ = ["allocation_chart", "deaths_chart", "funded_chart", "averted_histogram",
+           "frontier_chart", "tornado_chart", "two_way_heatmap", "save_chart"]
 
 
 def _alt():
@@ -67,3 +68,72 @@ def averted_histogram(mc):
                 title="Deaths averted over the horizon (re-optimised per draw)"),
         y=alt.Y("count():Q", title="Number of draws"),
     ).properties(height=260, width="container")
+
+
+def frontier_chart(f):
+    """Spend by lever stacked against the budget, with deaths averted on a second axis."""
+    alt = _alt()
+    base = alt.Chart(f).encode(x=alt.X("budget:Q", title="Budget ($M per year)"))
+    area = base.mark_area(opacity=0.75).encode(
+        y=alt.Y("spend:Q", stack="zero", title="Spend ($M per year)"),
+        color=alt.Color("lever:N", title="Lever", legend=alt.Legend(orient="bottom")),
+        tooltip=["budget:Q", "lever:N", alt.Tooltip("spend:Q", format=",.1f")])
+    deaths = alt.Chart(f.drop_duplicates("budget")).mark_line(color="black", point=True).encode(
+        x="budget:Q",
+        y=alt.Y("deaths_averted:Q", title="Deaths averted over the horizon"),
+        tooltip=[alt.Tooltip("deaths_averted:Q", format=",.1f"),
+                 alt.Tooltip("marginal_deaths_averted_per_musd:Q", format=".4f",
+                             title="Deaths averted per extra $1M a year")])
+    return alt.layer(area, deaths).resolve_scale(y="independent").properties(
+        height=320, width="container")
+
+
+def tornado_chart(t, top=15):
+    """Deaths averted at each parameter's low and high value (re-optimised)."""
+    alt = _alt()
+    order = list(dict.fromkeys(t["parameter"]))[:top]
+    df = t[t["parameter"].isin(order)]
+    return alt.Chart(df).mark_bar().encode(
+        x=alt.X("deaths_averted:Q", title="Deaths averted over the horizon"),
+        y=alt.Y("parameter:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+        color=alt.Color("side:N", title="Parameter at", legend=alt.Legend(orient="bottom")),
+        yOffset="side:N",
+        tooltip=["parameter:N", "side:N", alt.Tooltip("value:Q", format=".4g"),
+                 alt.Tooltip("deaths_averted:Q", format=",.1f"), "allocation_changed:N",
+                 alt.Tooltip("switching_value:Q", format=".4g")],
+    ).properties(height=28 * len(order) + 40, width="container")
+
+
+def two_way_heatmap(tw, x, y):
+    """Deaths averted on a grid of two parameters."""
+    alt = _alt()
+    return alt.Chart(tw).mark_rect().encode(
+        x=alt.X(f"{x}:O", title=x, axis=alt.Axis(format=".3g")),
+        y=alt.Y(f"{y}:O", title=y, sort="descending", axis=alt.Axis(format=".3g")),
+        color=alt.Color("deaths_averted:Q", title="Deaths averted"),
+        tooltip=[alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip(f"{y}:Q", format=".4g"),
+                 alt.Tooltip("deaths_averted:Q", format=",.1f")],
+    ).properties(height=320, width="container")
+
+
+def save_chart(chart, path):
+    """Write a chart to ``.html`` or ``.png`` (atomically)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("html", "png"):
+        raise ValueError(f"--plot must end in .html or .png, got '{path.name}'")
+    if fmt == "png":
+        chart = chart.properties(width=720)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}",
+                               dir=path.parent or ".")
+    os.close(fd)
+    try:
+        chart.save(tmp, format=fmt)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -156,7 +156,8 @@ def cmd_monte_carlo(args):
 
     sc = _load(args)
     n = args.n
-    chunks = monte_carlo_chunks(sc, n=n, seed=args.seed, chunk=args.chunk)
+    chunks = monte_carlo_chunks(sc, n=n, seed=args.seed, chunk=args.chunk,
+                                executor=args.executor)
     summary = _RunningSummary(sc.lever_names)
     tmp = None
     try:
@@ -225,6 +226,144 @@ class _RunningSummary:
         return "\n".join(lines) + "\n"
 
 
+def _write_table(df, path, extra=None):
+    """Write an analysis table to .csv, .xlsx or .json (atomically)."""
+    import io
+    import json
+
+    from . import export
+
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    if suffix == "csv":
+        data = df.to_csv(index=False).encode()
+    elif suffix == "json":
+        doc = {"rows": json.loads(df.to_json(orient="records")), **(extra or {})}
+        data = (json.dumps(doc, indent=2) + "\n").encode()
+    elif suffix == "xlsx":
+        import pandas as pd
+
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+            df.to_excel(xl, sheet_name="result", index=False)
+            if extra:
+                pd.DataFrame({"item": list(extra), "value": [str(v) for v in extra.values()]}
+                             ).to_excel(xl, sheet_name="about", index=False)
+        data = buf.getvalue()
+    else:
+        raise _UsageError(f"--out must end in .csv, .xlsx or .json, got '{path}'")
+    export.write_atomic(path, data)
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _bar(args, label):
+    if getattr(args, "quiet", False):
+        return None
+
+    def show(done, total):
+        end = "\n" if done >= total else ""
+        print(f"\r{label}: {done}/{total} ({done / total:.0%})", end=end, file=sys.stderr,
+              flush=True)
+    return show
+
+
+def _emit(args, df, chart=None, extra=None):
+    import pandas as pd
+
+    if args.out:
+        _write_table(df, args.out, extra)
+    else:
+        with pd.option_context("display.width", 200, "display.max_columns", 20,
+                               "display.max_rows", 200):
+            sys.stdout.write(df.to_string(index=False) + "\n")
+    if getattr(args, "plot", None):
+        if chart is None:
+            raise _UsageError("this analysis has no chart")
+        from .charts import save_chart
+
+        try:
+            save_chart(chart(), args.plot)
+        except ValueError as exc:
+            raise _UsageError(str(exc)) from None
+        print(f"wrote {args.plot}", file=sys.stderr)
+
+
+def cmd_frontier(args):
+    import numpy as np
+
+    from . import analyses, charts
+
+    sc = _load(args)
+    budgets = (np.linspace(args.min_budget, args.max_budget, args.points)
+               if args.max_budget is not None else None)
+    f = analyses.frontier(sc, budgets=budgets, progress=_bar(args, "frontier"))
+    _emit(args, f, lambda: charts.frontier_chart(f))
+    return 0
+
+
+def cmd_tornado(args):
+    from . import analyses, charts
+
+    sc = _load(args)
+    t = analyses.tornado(sc, parameters=args.parameter, reoptimize=not args.fixed,
+                         progress=_bar(args, "tornado"))
+    _emit(args, t, lambda: charts.tornado_chart(t))
+    return 0
+
+
+def cmd_two_way(args):
+    from . import analyses, charts
+
+    sc = _load(args)
+    tw = analyses.two_way(sc, args.x, args.y, n=args.n)
+    _emit(args, tw, lambda: charts.two_way_heatmap(tw, args.x, args.y))
+    return 0
+
+
+def cmd_robust(args):
+    from . import analyses
+
+    sc = _load(args)
+    r = analyses.robust(sc, n=args.n, seed=args.seed, objective=args.objective,
+                        alpha=args.alpha)
+    table = r.spend.rename("spend").reset_index()
+    extra = {"objective": r.objective, "value_deaths": r.value, "gap_deaths": r.gap,
+             "method": r.method, "alpha": r.alpha,
+             "out_of_sample": r.out_of_sample.to_dict(orient="records")}
+    print(f"{r.objective}: {r.value:,.3f} deaths (certified gap {r.gap:.4f}); {r.method}",
+          file=sys.stderr)
+    print(r.out_of_sample.to_string(index=False), file=sys.stderr)
+    _emit(args, table, extra=extra)
+    return 0
+
+
+def cmd_evpi(args):
+    from . import analyses
+
+    _emit(args, analyses.evpi(_load(args), n=args.n, seed=args.seed))
+    return 0
+
+
+def cmd_evppi(args):
+    from . import analyses
+
+    sc = _load(args)
+    import pandas as pd
+
+    rows = [analyses.evppi(sc, p.split("+"), n=args.n, seed=args.seed, inner=args.inner)
+            for p in args.parameter]
+    _emit(args, pd.concat(rows, ignore_index=True))
+    return 0
+
+
+def cmd_sobol(args):
+    from . import analyses
+
+    s = analyses.sobol(_load(args), n=args.n, seed=args.seed, output=args.output)
+    print(f"{s.attrs['runs']:,} optimisations; {s.attrs['note']}", file=sys.stderr)
+    _emit(args, s)
+    return 0
+
+
 class _UsageError(Exception):
     pass
 
@@ -252,7 +391,57 @@ def build_parser():
     m.add_argument("--chunk", type=int, default=20_000, help="draws solved at once")
     m.add_argument("--out", help="stream every draw to this CSV file (atomically)")
     m.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    m.add_argument("--executor", default=None,
+                   help="'processes' for local processes, or a Dask scheduler address")
     m.set_defaults(func=cmd_monte_carlo)
+
+    def analysis(name, fn, help_text):
+        a = sub.add_parser(name, help=help_text)
+        a.add_argument("scenario")
+        a.add_argument("--set", action="append", metavar="KEY=VALUE")
+        a.add_argument("--out", help="write the table to .csv, .xlsx or .json")
+        a.add_argument("--quiet", action="store_true", help="no progress on stderr")
+        a.set_defaults(func=fn)
+        return a
+
+    a = analysis("frontier", cmd_frontier, "optimal allocation across budgets "
+                 "(decide.frontier)")
+    a.add_argument("--min-budget", type=float, default=0.0)
+    a.add_argument("--max-budget", type=float, default=None,
+                   help="default: 5 x the scenario budget")
+    a.add_argument("--points", type=int, default=21)
+    a.add_argument("--plot", help="chart to .html or .png")
+    a = analysis("tornado", cmd_tornado, "each parameter at low and high, re-optimised "
+                 "(decide.tornado)")
+    a.add_argument("--parameter", action="append", help="limit to these (repeatable)")
+    a.add_argument("--fixed", action="store_true", help="keep the base allocation")
+    a.add_argument("--plot", help="chart to .html or .png")
+    a = analysis("two-way", cmd_two_way, "grid over two parameters (decide.two_way)")
+    a.add_argument("x")
+    a.add_argument("y")
+    a.add_argument("--n", type=int, default=11)
+    a.add_argument("--plot", help="chart to .html or .png")
+    a = analysis("robust", cmd_robust, "one allocation for all draws (decide.robust)")
+    a.add_argument("--n", type=int, default=1000)
+    a.add_argument("--seed", type=int, default=None)
+    a.add_argument("--objective", choices=["expected", "regret", "cvar", "cvar_regret"],
+                   default="expected")
+    a.add_argument("--alpha", type=float, default=0.9)
+    a = analysis("evpi", cmd_evpi, "expected value of perfect information (decide.evpi)")
+    a.add_argument("--n", type=int, default=10_000)
+    a.add_argument("--seed", type=int, default=None)
+    a = analysis("evppi", cmd_evppi, "expected value of partial perfect information "
+                 "(decide.evppi)")
+    a.add_argument("--parameter", action="append", required=True,
+                   help="a parameter, or several joined by '+' (repeatable)")
+    a.add_argument("--n", type=int, default=100, help="outer draws")
+    a.add_argument("--inner", type=int, default=200, help="inner draws per outer draw")
+    a.add_argument("--seed", type=int, default=None)
+    a = analysis("sobol", cmd_sobol, "Sobol indices of the optimal outcome (decide.sobol)")
+    a.add_argument("--n", type=int, default=512)
+    a.add_argument("--seed", type=int, default=None)
+    a.add_argument("--output", default="deaths_averted",
+                   help="deaths_averted or share.<lever>")
     b = sub.add_parser("brief", help="a printable one-page HTML briefing of the optimal "
                                      "allocation (decide.brief.briefing_html)")
     b.add_argument("scenario")
