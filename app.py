@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 import decide
-from decide import charts, export
+from decide import analyses, charts, export
 from decide.brief import briefing_html
 from decide.caveats import CAVEATS
 from decide.compare import compare
@@ -305,14 +306,141 @@ def monte_carlo_tab(sc):
     c1, c2 = st.columns(2)
     c1.altair_chart(charts.funded_chart(mc, labels), width="stretch")
     c2.altair_chart(charts.averted_histogram(mc), width="stretch")
-    summary = pd.DataFrame([{
-        "Lever": labels[c[6:]], "Funded": (mc[c] > 1e-6).mean(),
-        "P5 $M/yr": mc[c].quantile(0.05), "Median $M/yr": mc[c].median(),
-        "P95 $M/yr": mc[c].quantile(0.95)} for c in mc.columns if c.startswith("spend.")])
+    summary = decide.summarize(mc).rename(columns={"p_funded": "Funded"})
+    summary.insert(0, "Lever", [labels.get(q[6:], q) for q in summary["quantity"]])
     st.dataframe(summary, hide_index=True, key="mc_table",
                  column_config={"Funded": st.column_config.NumberColumn(format="percent")})
     st.download_button("Download Monte Carlo draws (CSV)", mc.to_csv(index=False).encode(),
                        file_name=f"{safe_name(sc.name)}_monte_carlo.csv", key="dl_mc")
+
+
+def _stored(name, sc):
+    """The last result of analysis ``name`` for this exact scenario, if any."""
+    return st.session_state.setdefault("analyses", {}).get((name, sc.sha256()))
+
+
+def _store(name, sc, value):
+    store = st.session_state.setdefault("analyses", {})
+    for key in [k for k in store if k[0] == name]:
+        del store[key]  # keep one result per analysis
+    store[(name, sc.sha256())] = value
+
+
+def _table_download(df, sc, name):
+    st.download_button(f"Download {name} (CSV)", df.to_csv(index=False).encode(),
+                       file_name=f"{safe_name(sc.name)}_{name}.csv", mime="text/csv",
+                       key=f"dl_{name}")
+
+
+def frontier_tab(sc):
+    st.markdown("The optimal allocation as the budget grows, with deaths averted and the "
+                "marginal value of the next $1M a year.")
+    top = st.number_input("Largest budget ($M per year)", 0.0, 1e9, float(5 * sc.budget),
+                          step=250.0, key="fr_max")
+    if st.button("Run frontier", key="fr_run"):
+        bar = st.progress(0.0, text="Optimising across budgets...")
+        f = analyses.frontier(sc, budgets=np.linspace(0.0, top, 21),
+                              progress=lambda d, t: bar.progress(d / t, text=f"{d}/{t}"))
+        bar.empty()
+        _store("frontier", sc, f)
+    f = _stored("frontier", sc)
+    if f is None:
+        st.info("Press Run frontier (about a second).")
+        return
+    st.altair_chart(charts.frontier_chart(f), width="stretch")
+    wide = f.pivot_table(index="budget", columns="lever", values="spend").reset_index()
+    summary = f.drop_duplicates("budget")[["budget", "deaths_averted",
+                                           "marginal_deaths_averted_per_musd"]]
+    st.dataframe(wide.merge(summary, on="budget"), hide_index=True, key="fr_table")
+    _table_download(f, sc, "frontier")
+
+
+def tornado_tab(sc):
+    st.markdown("Each assumption at its low and its high value, **re-optimising** the "
+                "allocation: which assumptions move deaths averted most, and which change "
+                "the decision (and at what value)?")
+    if st.button("Run tornado", key="to_run"):
+        bar = st.progress(0.0, text="Re-optimising at each low and high value...")
+        t = analyses.tornado(sc, progress=lambda d, n: bar.progress(d / n, text=f"{d}/{n}"))
+        bar.empty()
+        _store("tornado", sc, t)
+    t = _stored("tornado", sc)
+    if t is None:
+        st.info("Press Run tornado (a few seconds: two optimisations per assumption, more "
+                "where the decision switches).")
+        return
+    st.altair_chart(charts.tornado_chart(t), width="stretch")
+    switches = t[t["allocation_changed"]]
+    if len(switches):
+        st.markdown("**Assumptions that change the decision:** " + "; ".join(
+            f"{r.parameter} at its {r.side} side (switches at {r.switching_value:.4g})"
+            for r in switches.itertuples()))
+    else:
+        st.markdown("**No single assumption, moved to its low or high value, changes "
+                    "which levers are funded or moves more than 10% of the budget.**")
+    st.dataframe(t, hide_index=True, key="to_table")
+    _table_download(t, sc, "tornado")
+
+
+def robust_tab(sc):
+    st.markdown("One allocation for all draws of the assumptions: minimise expected "
+                "deaths, the worst regret, or the CVaR of deaths or regret.")
+    c1, c2, c3 = st.columns(3)
+    objective = c1.selectbox("Objective", ["expected", "regret", "cvar", "cvar_regret"],
+                             key="ro_obj")
+    n = c2.selectbox("Draws", [200, 500, 1000], index=1, key="ro_n")
+    alpha = c3.slider("CVaR level", 0.5, 0.99, 0.9, key="ro_alpha")
+    if st.button("Run robust allocation", key="ro_run"):
+        with st.spinner("Solving with a certified gap..."):
+            _store("robust", sc, analyses.robust(sc, n=int(n), seed=1, objective=objective,
+                                                 alpha=alpha))
+    r = _stored("robust", sc)
+    if r is None:
+        st.info("Press Run robust allocation.")
+        return
+    st.markdown(f"**{r.objective}** over {len(r.draws)} draws: {r.value:,.2f} deaths "
+                f"(certified gap {r.gap:.4f}). Method: {r.method}.")
+    st.dataframe(r.spend.rename("$M per year").reset_index(), hide_index=True,
+                 key="ro_spend")
+    st.markdown("Out of sample (fresh draws): the robust allocation against the "
+                "base-case optimum.")
+    st.dataframe(r.out_of_sample, hide_index=True, key="ro_oos")
+    _table_download(r.draws, sc, "robust_draws")
+
+
+def voi_tab(sc):
+    st.markdown("How much would it be worth to know? **EVPI**: the deaths that perfect "
+                "information about every assumption would avert by improving the "
+                "decision; **EVPPI**: the same for one assumption (or a group). Also in $M "
+                "a year at the budget's marginal cost per death averted.")
+    names = list(sc.parameters().query("low < high")["name"])
+    c1, c2 = st.columns(2)
+    n = c1.selectbox("Draws for EVPI", [1_000, 5_000, 20_000], index=1, key="voi_n")
+    chosen = c2.multiselect("EVPPI for", names, default=names[:0], key="voi_params")
+    if st.button("Run value of information", key="voi_run"):
+        bar = st.progress(0.0, text="EVPI...")
+        rows = [analyses.evpi(sc, n=int(n), seed=1)]
+        table = []
+        for k, name in enumerate(chosen):
+            bar.progress((k + 1) / (len(chosen) + 1), text=f"EVPPI {name}")
+            table.append(analyses.evppi(sc, name, n=40, inner=100, seed=1))
+        bar.empty()
+        _store("voi", sc, (rows[0], pd.concat(table, ignore_index=True) if table else None))
+    stored = _stored("voi", sc)
+    if stored is None:
+        st.info("Press Run value of information.")
+        return
+    e, p = stored
+    r = e.iloc[0]
+    st.metric("EVPI (deaths over the horizon)", f"{r['evpi_deaths']:,.1f} "
+              f"± {r['se_deaths']:,.1f}")
+    st.markdown(f"Worth about **${r['evpi_musd_per_year']:,.1f}M a year** of budget at "
+                "the marginal cost per death averted.")
+    st.dataframe(e, hide_index=True, key="voi_evpi")
+    if p is not None:
+        st.dataframe(p, hide_index=True, key="voi_evppi")
+        _table_download(p, sc, "evppi")
+    _table_download(e, sc, "evpi")
 
 
 def compare_tab(res, base):
@@ -379,9 +507,11 @@ def main():
     except decide.SolverError as exc:
         st.error(f"Solver failure: {exc}")
         return
-    tabs = st.tabs(["Allocation", "Monte Carlo", "Compare", "Model & sources"])
-    views = [(results, (res, base)), (monte_carlo_tab, (sc,)), (compare_tab, (res, base)),
-             (sources_tab, (sc,))]
+    tabs = st.tabs(["Allocation", "Frontier", "Tornado", "Monte Carlo", "Robust",
+                    "Value of information", "Compare", "Model & sources"])
+    views = [(results, (res, base)), (frontier_tab, (sc,)), (tornado_tab, (sc,)),
+             (monte_carlo_tab, (sc,)), (robust_tab, (sc,)), (voi_tab, (sc,)),
+             (compare_tab, (res, base)), (sources_tab, (sc,))]
     for tab, (view, args) in zip(tabs, views, strict=True):
         with tab:
             try:

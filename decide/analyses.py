@@ -1,7 +1,10 @@
 """Sensitivity and uncertainty analyses. Each re-optimises the allocation (the decision),
 not just the output, and returns a tidy DataFrame (or a `RobustResult`).
 
-One signature shape: ``analysis(sc, *, ..., seed=None)`` with keyword-only options.
+One signature shape: ``analysis(sc, *, ..., seed=None)`` with keyword-only options. The
+draw-based analyses take ``executor`` (None, ``"processes"``, a ``dask.distributed.Client``
+or a scheduler address): their per-draw optimisations then run in chunks there, with the
+same results as locally.
 Deaths are over the scenario's horizon; money in $M per year unless a column says
 otherwise. When the scenario discounts deaths, the robust and value-of-information
 analyses work on discounted deaths (the optimiser's objective).
@@ -16,7 +19,7 @@ import pandas as pd
 
 from . import fast
 from .errors import ScenarioError
-from .montecarlo import solve_draws
+from .montecarlo import solve_draws_on
 from .optimize import evaluate, optimize
 from .sampling import root_seed, sample_parameters
 
@@ -170,7 +173,7 @@ def tornado(sc, *, parameters=None, reoptimize=True, progress=None):
 
 
 # -- two-way ----------------------------------------------------------------------------
-def two_way(sc, x, y, *, n=11):
+def two_way(sc, x, y, *, n=11, executor=None):
     """Optimal deaths and spend on an ``n`` by ``n`` grid of two parameters (low..high).
 
     Returns
@@ -190,7 +193,7 @@ def two_way(sc, x, y, *, n=11):
     gy = np.linspace(table.loc[y, "low"], table.loc[y, "high"], n)
     xx, yy = np.meshgrid(gx, gy, indexing="ij")
     values = {x: xx.ravel(), y: yy.ravel()}
-    spend, deaths, b, _, _ = solve_draws(sc, values, n * n)
+    spend, deaths, b, *_ = solve_draws_on(sc, values, n * n, executor)
     out = pd.DataFrame({x: values[x], y: values[y], "deaths": deaths,
                         "deaths_averted": b.baseline.sum(axis=1) - deaths})
     for i, lever in enumerate(sc.lever_names):
@@ -342,7 +345,7 @@ def _kelley(b, totals, optimal, objective, alpha, tol, max_iterations):
 
 
 def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sample=None,
-           tol=None, max_iterations=300):
+           tol=None, max_iterations=300, executor=None):
     """One allocation for all draws: expected deaths, minimax regret, or CVaR.
 
     Parameters
@@ -382,7 +385,7 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
     root = root_seed(seed)
     params = sc.parameters()
     values = sample_parameters(params, 0, n, root, sc.correlations)
-    spend_star, _, b, _, _ = solve_draws(sc, values, n)
+    spend_star, _, b, *_ = solve_draws_on(sc, values, n, executor)
     totals = b.scale.sum(axis=1)
     optimal = totals - fast.averted_and_gradient(b, spend_star)[0]
     tol = tol if tol is not None else max(1e-4 * float((totals - optimal).mean()), 0.01)
@@ -406,16 +409,16 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
     deaths = totals - fast.averted_and_gradient(b, np.repeat(x[None], n, axis=0))[0]
     draws = pd.DataFrame({"draw": np.arange(n), "deaths": deaths, "optimal_deaths": optimal,
                           "regret": deaths - optimal})
-    oos = _out_of_sample(sc, x, root, n, out_of_sample or n, alpha)
+    oos = _out_of_sample(sc, x, root, n, out_of_sample or n, alpha, executor)
     return RobustResult(spend=pd.Series(x, index=pd.Index(sc.lever_names, name="lever"),
                                         name="spend"),
                         objective=objective, value=value, gap=gap, method=method,
                         draws=draws, out_of_sample=oos, alpha=alpha)
 
 
-def _out_of_sample(sc, x, root, start, m, alpha):
+def _out_of_sample(sc, x, root, start, m, alpha, executor=None):
     values = sample_parameters(sc.parameters(), start, start + m, root, sc.correlations)
-    spend_star, _, b, _, _ = solve_draws(sc, values, m)
+    spend_star, _, b, *_ = solve_draws_on(sc, values, m, executor)
     totals = b.scale.sum(axis=1)
     optimal = totals - fast.averted_and_gradient(b, spend_star)[0]
     rows = []
@@ -455,7 +458,7 @@ def _mean_deaths(b, x):
         b, np.repeat(np.asarray(x)[None], len(b), axis=0))[0]
 
 
-def evpi(sc, *, n, seed=None):
+def evpi(sc, *, n, seed=None, executor=None):
     """Expected value of perfect information: EVPI = min_x E[D] - E[min_x D].
 
     Estimated from one sample of ``n`` draws (as in `monte_carlo`):
@@ -477,7 +480,7 @@ def evpi(sc, *, n, seed=None):
                             value=n)
     root = root_seed(seed)
     values = sample_parameters(sc.parameters(), 0, n, root, sc.correlations)
-    spend_star, _, b, _, _ = solve_draws(sc, values, n)
+    spend_star, _, b, *_ = solve_draws_on(sc, values, n, executor)
     x_e = _expected_optimum(sc, b)
     diff = _mean_deaths(b, x_e) - _mean_deaths_each(b, spend_star)
     diff = np.maximum(diff, 0.0)  # each draw's optimum is at least as good (to tolerance)
@@ -496,7 +499,7 @@ def _mean_deaths_each(b, spend):
     return b.scale.sum(axis=1) - fast.averted_and_gradient(b, spend)[0]
 
 
-def evppi(sc, parameters, *, n, seed=None, inner=200):
+def evppi(sc, parameters, *, n, seed=None, inner=200, executor=None):
     """Expected value of partial perfect information about ``parameters`` (jointly).
 
     ``EVPPI = min_x E[D] - E_theta[min_x E[D | theta]]``, by nested Monte Carlo on one
@@ -522,7 +525,7 @@ def evppi(sc, parameters, *, n, seed=None, inner=200):
     values = sample_parameters(sc.parameters(), 0, total, root, sc.correlations)
     for name in names:  # theta constant within each group
         values[name] = np.repeat(values[name][::inner], inner)
-    spend_star, _, b, _, _ = solve_draws(sc, values, total)
+    spend_star, _, b, *_ = solve_draws_on(sc, values, total, executor)
     x_e = _expected_optimum(sc, b)
     d_e = _mean_deaths(b, x_e)
     gains = np.empty(n)
@@ -542,7 +545,7 @@ def evppi(sc, parameters, *, n, seed=None, inner=200):
 
 
 # -- Sobol ------------------------------------------------------------------------------------
-def sobol(sc, *, n, seed=None, output="deaths_averted", parameters=None):
+def sobol(sc, *, n, seed=None, output="deaths_averted", parameters=None, executor=None):
     """First-order and total Sobol indices of the optimal decision's outcome (SALib).
 
     Saltelli sampling of uniform variates in [0, 1], mapped through each parameter's
@@ -588,7 +591,7 @@ def sobol(sc, *, n, seed=None, output="deaths_averted", parameters=None):
     values = {name: ppf(table.loc[name, "distribution"], table.loc[name, "low"],
                         table.loc[name, "base"], table.loc[name, "high"], u[:, j])
               for j, name in enumerate(names)}
-    spend, deaths, b, _, _ = solve_draws(sc, values, len(u))
+    spend, deaths, b, *_ = solve_draws_on(sc, values, len(u), executor)
     if output == "deaths_averted":
         y = b.baseline.sum(axis=1) - deaths
     else:

@@ -127,7 +127,13 @@ def save_chart(chart, path):
     if fmt not in ("html", "png"):
         raise ValueError(f"--plot must end in .html or .png, got '{path.name}'")
     if fmt == "png":
-        chart = chart.properties(width=720)
+        # a fixed width for a static image ("container" has no meaning there)
+        chart = chart.configure_view(continuousWidth=720)
+        if hasattr(chart, "width"):
+            try:
+                chart = chart.properties(width=720)
+            except Exception:  # noqa: BLE001 - compound charts take no width
+                pass
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}",
                                dir=path.parent or ".")
     os.close(fd)

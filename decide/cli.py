@@ -190,6 +190,17 @@ def cmd_monte_carlo(args):
             os.unlink(tmp)
     with pd.option_context("display.width", 200):
         sys.stdout.write(summary.text(n, args.seed))
+    if args.plot:
+        from . import charts
+
+        labels = {lv.name: lv.label for lv in sc.levers}
+        sample = pd.concat(summary.frames, ignore_index=True)
+        chart = charts.funded_chart(sample, labels) & charts.averted_histogram(sample)
+        try:
+            charts.save_chart(chart, args.plot)
+        except ValueError as exc:
+            raise _UsageError(str(exc)) from None
+        print(f"wrote {args.plot}", file=sys.stderr)
     return 0
 
 
@@ -201,9 +212,17 @@ class _RunningSummary:
         self.funded = {lv: 0 for lv in levers}
         self.spend_sum = {lv: 0.0 for lv in levers}
         self.averted = []
+        self.frames = []  # a bounded sample of rows for charts
+        self.kept = 0
 
     def add(self, frame):
         import numpy as np
+
+        if self.kept < 200_000:
+            keep = frame[[c for c in frame.columns if c.startswith("spend.")]
+                         + ["deaths_averted"]].iloc[:200_000 - self.kept]
+            self.frames.append(keep)
+            self.kept += len(keep)
 
         for lv in self.levers:
             col = frame[f"spend.{lv}"].to_numpy()
@@ -314,7 +333,7 @@ def cmd_two_way(args):
     from . import analyses, charts
 
     sc = _load(args)
-    tw = analyses.two_way(sc, args.x, args.y, n=args.n)
+    tw = analyses.two_way(sc, args.x, args.y, n=args.n, executor=args.executor)
     _emit(args, tw, lambda: charts.two_way_heatmap(tw, args.x, args.y))
     return 0
 
@@ -324,7 +343,7 @@ def cmd_robust(args):
 
     sc = _load(args)
     r = analyses.robust(sc, n=args.n, seed=args.seed, objective=args.objective,
-                        alpha=args.alpha)
+                        alpha=args.alpha, executor=args.executor)
     table = r.spend.rename("spend").reset_index()
     extra = {"objective": r.objective, "value_deaths": r.value, "gap_deaths": r.gap,
              "method": r.method, "alpha": r.alpha,
@@ -339,7 +358,8 @@ def cmd_robust(args):
 def cmd_evpi(args):
     from . import analyses
 
-    _emit(args, analyses.evpi(_load(args), n=args.n, seed=args.seed))
+    _emit(args, analyses.evpi(_load(args), n=args.n, seed=args.seed,
+                              executor=args.executor))
     return 0
 
 
@@ -349,8 +369,8 @@ def cmd_evppi(args):
     sc = _load(args)
     import pandas as pd
 
-    rows = [analyses.evppi(sc, p.split("+"), n=args.n, seed=args.seed, inner=args.inner)
-            for p in args.parameter]
+    rows = [analyses.evppi(sc, p.split("+"), n=args.n, seed=args.seed, inner=args.inner,
+                           executor=args.executor) for p in args.parameter]
     _emit(args, pd.concat(rows, ignore_index=True))
     return 0
 
@@ -358,7 +378,8 @@ def cmd_evppi(args):
 def cmd_sobol(args):
     from . import analyses
 
-    s = analyses.sobol(_load(args), n=args.n, seed=args.seed, output=args.output)
+    s = analyses.sobol(_load(args), n=args.n, seed=args.seed, output=args.output,
+                       executor=args.executor)
     print(f"{s.attrs['runs']:,} optimisations; {s.attrs['note']}", file=sys.stderr)
     _emit(args, s)
     return 0
@@ -393,6 +414,8 @@ def build_parser():
     m.add_argument("--quiet", action="store_true", help="no progress on stderr")
     m.add_argument("--executor", default=None,
                    help="'processes' for local processes, or a Dask scheduler address")
+    m.add_argument("--plot", help="funding-probability bars and deaths-averted histogram "
+                                  "to .html or .png (from the first 200,000 draws)")
     m.set_defaults(func=cmd_monte_carlo)
 
     def analysis(name, fn, help_text):
@@ -401,6 +424,8 @@ def build_parser():
         a.add_argument("--set", action="append", metavar="KEY=VALUE")
         a.add_argument("--out", help="write the table to .csv, .xlsx or .json")
         a.add_argument("--quiet", action="store_true", help="no progress on stderr")
+        a.add_argument("--executor", default=None,
+                       help="'processes', or a Dask scheduler address (draw-based analyses)")
         a.set_defaults(func=fn)
         return a
 

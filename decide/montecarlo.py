@@ -13,7 +13,8 @@ from . import fast
 from .errors import ScenarioError
 from .sampling import root_seed, sample_parameters
 
-__all__ = ["monte_carlo", "monte_carlo_chunks", "summarize", "solve_draws", "run_tasks"]
+__all__ = ["monte_carlo", "monte_carlo_chunks", "summarize", "solve_draws", "solve_draws_on",
+           "run_tasks"]
 
 #: Draws per chunk by default (about 10 MB of rows for four levers).
 CHUNK = 20_000
@@ -84,6 +85,35 @@ def solve_draws(sc, values, n, threads=None):
         return spend, deaths, b, "fast", int(rows.size)
     spend, deaths = _lp_draws(sc, values, np.arange(n))
     return spend, deaths, b, "lp", n
+
+
+def _values_task(toml_text, values, threads):
+    """Solve given draws (plain arrays) in any process: (spend, deaths, worker)."""
+    from .scenario import parse_scenario
+
+    sc = parse_scenario(toml_text.encode(), source="<task>")
+    n = len(next(iter(values.values()))) if values else 0
+    spend, deaths, _, engine, fallback = solve_draws(sc, values, n, threads)
+    return spend, deaths, engine, fallback, _worker_name()
+
+
+def solve_draws_on(sc, values, n, executor=None, chunk=5000):
+    """`solve_draws` for many draws, in chunks on ``executor`` (see `run_tasks`).
+
+    Returns ``(spend, deaths, batch, engine, fallback, workers)``; identical results on
+    every executor.
+    """
+    if executor is None or n <= chunk:
+        spend, deaths, b, engine, fallback = solve_draws(sc, values, n)
+        return spend, deaths, b, engine, fallback, [_worker_name()]
+    text = sc.to_toml()
+    tasks = [(text, {k: v[a:a + chunk] for k, v in values.items()}, 1)
+             for a in range(0, n, chunk)]
+    parts = list(run_tasks(_values_task, tasks, executor))
+    spend = np.concatenate([p[0] for p in parts])
+    deaths = np.concatenate([p[1] for p in parts])
+    return (spend, deaths, fast.batch_inputs(sc, values, n), parts[0][2],
+            sum(p[3] for p in parts), sorted({p[4] for p in parts}))
 
 
 def _worker_name():

@@ -197,3 +197,9 @@ def test_dask_local_cluster_identical_to_local(baseline):
     local = decide.monte_carlo(baseline, n=3000, seed=11, chunk=1000)
     pd.testing.assert_frame_equal(local, remote)
     assert set(remote.attrs["workers"]) <= workers and remote.attrs["workers"]
+
+
+def test_analyses_on_processes_match_local(baseline):
+    local = A.evpi(baseline, n=12_000, seed=5)
+    procs = A.evpi(baseline, n=12_000, seed=5, executor="processes")
+    pd.testing.assert_frame_equal(local, procs)

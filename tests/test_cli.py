@@ -152,3 +152,32 @@ def test_monte_carlo_cli_streams_csv(tmp_path, capsys):
     assert "funded" in text and "deaths averted: median" in text
     assert [p.name for p in tmp_path.iterdir()] == ["mc.csv"]  # no temporary left behind
     assert main(["monte-carlo", BASELINE, "--n", "0"]) == 2
+
+
+@pytest.mark.parametrize("argv,out", [
+    (["frontier", "--points", "4", "--plot", "{tmp}/f.png"], "f.csv"),
+    (["tornado", "--parameter", "market.supply_elasticity", "--plot", "{tmp}/t.html"],
+     "t.xlsx"),
+    (["two-way", "market.substitution", "market.pass_through", "--n", "3"], "tw.json"),
+    (["robust", "--n", "50", "--seed", "1", "--objective", "cvar"], "r.json"),
+    (["evpi", "--n", "200", "--seed", "1"], "e.csv"),
+    (["evppi", "--parameter", "market.substitution", "--n", "5", "--inner", "20",
+      "--seed", "1"], "p.csv"),
+    (["sobol", "--n", "16", "--seed", "1"], "s.csv"),
+])
+def test_analysis_subcommands_write_their_tables(tmp_path, argv, out, capsys):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    path = tmp_path / out
+    assert main([argv[0], BASELINE, *argv[1:], "--out", str(path), "--quiet"]) == 0
+    assert path.exists() and path.stat().st_size > 0
+    for a in argv:
+        if a.startswith(str(tmp_path)):
+            assert os.path.getsize(a) > 0
+    if out.endswith(".csv"):
+        assert len(pd.read_csv(path)) > 0
+
+
+def test_analysis_errors_exit_2(capsys):
+    assert main(["tornado", BASELINE, "--parameter", "market.substitutoin"]) == 2
+    assert "did you mean" in capsys.readouterr().err
+    assert main(["frontier", BASELINE, "--plot", "x.gif", "--quiet"]) == 2
