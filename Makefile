@@ -38,6 +38,7 @@ bench: install chromium
 	$(BIN)/python bench/bench_optimize.py
 	$(BIN)/python bench/bench_fast.py
 	$(BIN)/python bench/bench_app.py
+	$(BIN)/python bench/bench_analyses.py
 
 lint: install
 	$(BIN)/ruff check .

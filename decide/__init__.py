@@ -7,6 +7,7 @@
 True
 """
 
+from .analyses import RobustResult, evpi, evppi, frontier, robust, sobol, tornado, two_way
 from .errors import DecideError, InfeasibleError, ScenarioError, SolverError
 from .montecarlo import monte_carlo, monte_carlo_chunks, summarize
 from .optimize import Allocation, deaths_by_year, evaluate, optimize
@@ -16,6 +17,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Allocation",
+    "RobustResult",
+    "evpi",
+    "evppi",
+    "frontier",
+    "robust",
+    "sobol",
+    "tornado",
+    "two_way",
     "DecideError",
     "InfeasibleError",
     "Lever",
