@@ -169,6 +169,14 @@ def sidebar(base):
                             help="Discounts future deaths in the objective only")
             for name in params.index[params.index.str.startswith("market.")]:
                 param_control(params.loc[name])
+        if base.mexico is not None:
+            with st.expander("Mexico violence"):
+                _default("max_mexico_homicides", base.max_mexico_homicides)
+                st.number_input("max additional homicides in Mexico over the horizon "
+                                "(empty = no cap)", -1e9, 1e9, step=100.0,
+                                key=W + "max_mexico_homicides")
+                for name in params.index[params.index.str.startswith("mexico.")]:
+                    param_control(params.loc[name])
         for lv in base.levers:
             with st.expander(f"{lv.label}{' (demand side)' if lv.is_demand else ''}"):
                 pre = f"levers.{lv.name}"
@@ -181,6 +189,13 @@ def sidebar(base):
                 _default(f"{pre}.lock", lv.lock)
                 st.number_input("lock at ($M per year; empty = free)", 0.0, 1e9, step=25.0,
                                 key=W + f"{pre}.lock")
+                _default(f"{pre}.min_size", lv.min_size)
+                st.number_input("minimum programme size ($M per year; empty = none)", 0.0,
+                                1e9, step=25.0, key=W + f"{pre}.min_size",
+                                help="Spend is 0 or at least this (solved as a MILP)")
+                _default(f"{pre}.startup_cost", float(lv.startup_cost))
+                st.number_input("start-up cost ($M, amortised over the horizon)", 0.0, 1e9,
+                                step=25.0, key=W + f"{pre}.startup_cost")
                 for name in params.index[params.index.str.startswith(pre + ".")]:
                     param_control(params.loc[name])
         st.caption("◆ judgement: a prior with no empirical estimate behind it.")
@@ -216,6 +231,12 @@ def results(res, base):
     c3.metric("Baseline deaths", f"{res.baseline_deaths:,.0f}", help="With no new spending")
     c4.metric("Certified gap (deaths)", f"{res.gap:.4f}",
               help="The true optimum averts at most this many more deaths")
+    if res.mexico_homicides is not None:
+        st.metric("Additional homicides in Mexico", f"{res.mexico_homicides:,.0f}",
+                  help="Over the horizon: leadership removals raise them, gun-flow "
+                       "enforcement lowers them (see Model & sources)")
+    for warning in res.warnings:
+        st.warning(warning)
     price = res.shadow_price_bounds.loc["budget"]
     s = res.summary()
     if abs(price["left"] - price["right"]) > 1e-9:

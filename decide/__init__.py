@@ -10,7 +10,15 @@ True
 from .analyses import RobustResult, evpi, evppi, frontier, robust, sobol, tornado, two_way
 from .errors import DecideError, InfeasibleError, ScenarioError, SolverError
 from .montecarlo import monte_carlo, monte_carlo_chunks, summarize
-from .optimize import Allocation, deaths_by_year, evaluate, optimize
+from .optimize import (
+                       Allocation,
+                       deaths_by_year,
+                       evaluate,
+                       least_cost,
+                       mexico_homicides,
+                       optimize,
+                       pareto,
+)
 from .scenario import Lever, Param, Scenario, load_scenario, parse_scenario
 
 __version__ = "0.1.0"
@@ -34,7 +42,10 @@ __all__ = [
     "SolverError",
     "deaths_by_year",
     "evaluate",
+    "least_cost",
     "load_scenario",
+    "mexico_homicides",
+    "pareto",
     "monte_carlo",
     "monte_carlo_chunks",
     "optimize",

@@ -98,8 +98,12 @@ class MeanBatch:
 
 
 def in_scope(sc):
-    """True when the fast engine solves ``sc`` exactly (all levers saturating)."""
-    return all(lv.form == "saturating" for lv in sc.levers)
+    """True when the fast engine solves ``sc`` exactly: every lever saturating, and only
+    budget, floors, ceilings and locks (no custom constraints, Mexico cap or minimum
+    programme sizes)."""
+    return (all(lv.form == "saturating" and not lv.min_size and not lv.startup_cost
+                for lv in sc.levers)
+            and not sc.constraints and sc.max_mexico_homicides is None)
 
 
 def batch_inputs(sc, values, n):

@@ -46,6 +46,7 @@ class FlatLP:
     budget_row: pulp.LpConstraint
     profile: np.ndarray
     money: float = 1.0  # $M per unit of the x variables (keeps them O(1) for the solver)
+    funded: dict = field(default_factory=dict)  # lever index -> binary variable (MILP)
     n_cuts: int = 0
     _tag: dict = field(default_factory=lambda: {"n": 0})
 
@@ -54,7 +55,8 @@ class FlatLP:
         return f"{prefix}_{self._tag['n']}"
 
 
-def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0):
+def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0, rows=(), min_size=None,
+                   startup=None):
     """Build the LP for a flat allocation: variables, budget, bounds, exact linear caps,
     and the objective. Cuts are added by `add_response_cuts` and `add_outcome_cuts`.
 
@@ -68,6 +70,11 @@ def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0):
     eps : float
         Deaths per $M subtracted from the objective so that money with no effect is left
         unspent rather than parked on an idle lever.
+    rows : sequence of (name, coefficients (L,), sense, rhs)
+        Extra linear rows on spend in $M per year (custom constraints, the Mexico cap).
+    min_size, startup : array_like, shape (L,), optional
+        Minimum programme size ($M per year; 0 = none) and start-up cost ($M per year,
+        already amortised): levers with either get a binary "funded" variable (a MILP).
     """
     n_levers, horizon = len(lower), inp.horizon
     # Spend enters in units of the usable budget: solver tolerances act on O(1) values,
@@ -87,15 +94,49 @@ def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0):
         v_dem = [pulp.LpVariable(f"vd_{u}", lowBound=0.0, upBound=1.0)
                  for u in range(horizon)]
     lp = FlatLP(prob, inp, x, z, v_all, v_dem, None, inp.profile, money)
-    lp.budget_row = add_budget(lp, budget)
+    lp.funded = add_binaries(lp, lower, upper, min_size, startup)
+    lp.budget_row = add_budget(lp, budget, startup)
+    for name, coeffs, sense, rhs in rows:
+        add_linear_row(lp, name, coeffs, sense, rhs)
     add_linear_caps(lp)
     set_objective(lp, eps)
     return lp
 
 
-def add_budget(lp: FlatLP, budget):
-    """Total spend at most the budget ($M per year)."""
-    row = pulp.lpSum(lp.x) <= float(budget) / lp.money
+def add_binaries(lp: FlatLP, lower, upper, min_size, startup):
+    """``y_i`` in {0, 1}: ``min_size_i y_i <= x_i <= upper_i y_i`` for levers with a
+    minimum size or a start-up cost. Returns {lever index: y}."""
+    funded = {}
+    if min_size is None and startup is None:
+        return funded
+    n = len(lp.x)
+    m = np.zeros(n) if min_size is None else np.asarray(min_size, dtype=float)
+    c = np.zeros(n) if startup is None else np.asarray(startup, dtype=float)
+    for i in np.flatnonzero((m > 0) | (c > 0)):
+        y = pulp.LpVariable(f"y_{i}", cat="Binary")
+        lp.prob += lp.x[i] - float(upper[i]) / lp.money * y <= 0.0, f"on_{i}"
+        lp.prob += lp.x[i] - float(max(m[i], lower[i])) / lp.money * y >= 0.0, f"min_{i}"
+        funded[int(i)] = y
+    return funded
+
+
+def add_linear_row(lp: FlatLP, name, coeffs, sense, rhs):
+    """``sum_i coeffs_i x_i (sense) rhs`` with spend in $M per year."""
+    expr = pulp.lpSum(float(a) * lp.money * lp.x[i] for i, a in enumerate(coeffs) if a)
+    rhs = float(rhs)
+    if sense == "<=":
+        lp.prob += expr <= rhs, name
+    elif sense == ">=":
+        lp.prob += expr >= rhs, name
+    else:
+        lp.prob += expr == rhs, name
+
+
+def add_budget(lp: FlatLP, budget, startup=None):
+    """Total spend (plus amortised start-up costs of funded levers) at most the budget."""
+    extra = pulp.lpSum(float(startup[i]) / lp.money * y for i, y in lp.funded.items()) \
+        if startup is not None else 0
+    row = pulp.lpSum(lp.x) + extra <= float(budget) / lp.money
     lp.prob += row, "budget"
     return lp.prob.constraints["budget"]
 
@@ -244,13 +285,31 @@ def solve_lp(lp: FlatLP, solver="cbc", time_limit=None):
         raise SolverError(f"solver '{solver}' failed to run: {exc}", solver=solver,
                           status="error") from None
     name = pulp.LpStatus.get(status, str(status))
-    if name != "Optimal":
+    feasible_only = (lp.funded and getattr(lp.prob, "sol_status", None)
+                     == pulp.LpSolutionIntegerFeasible)
+    if name != "Optimal" and not feasible_only:
         raise SolverError(f"solver '{solver}' returned status '{name}' (expected "
                           "'Optimal'); no allocation is reported", solver=solver,
                           status=name)
+    lp.time_limited = bool(feasible_only)
     x = np.array([v.varValue or 0.0 for v in lp.x]) * lp.money
     z = np.array([[v.varValue or 0.0 for v in row] for row in lp.z])
     w = lp.inp.weight
     y_all = (w[:, None] * z).sum(axis=0)
     y_dem = z[lp.inp.demand].sum(axis=0)
     return x, float(pulp.value(lp.prob.objective)), y_all, y_dem
+
+
+def row_duals(lp: FlatLP, solver):
+    """Duals of the budget and the named extra rows, as deaths averted per $1M a year of
+    relaxation (sign-normalised across solvers: CBC and HiGHS report opposite signs)."""
+    out = {}
+    if lp.funded:
+        return out  # a MILP has no duals
+    for name, row in lp.prob.constraints.items():
+        if name == "budget" or name.startswith("user_") or name == "mexico":
+            pi = row.pi
+            if pi is None:
+                continue
+            out[name] = abs(float(pi)) / (lp.money if name == "budget" else 1.0)
+    return out

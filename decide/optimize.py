@@ -22,7 +22,8 @@ from .errors import InfeasibleError, ScenarioError
 from .scenario import Scenario
 
 __all__ = ["Allocation", "optimize", "evaluate", "deaths_by_year", "check_feasible",
-           "spend_bounds", "clear_cache"]
+           "spend_bounds", "clear_cache", "mexico_homicides", "homicide_coefficients",
+           "least_cost", "pareto"]
 
 #: Relative and absolute parts of the gap tolerance (deaths).
 GAP_REL, GAP_ABS = 1e-4, 0.01
@@ -65,6 +66,10 @@ class Allocation:
         gained, if positive, or lost, if negative, per $1M a year moved onto the lever).
     unspent : float
         Budget left unspent, $M per year; ``unspent_reason`` says why.
+    mexico_homicides : float or None
+        Additional homicides in Mexico over the horizon (None without a [mexico] table).
+    warnings : tuple of str
+        E.g. a MILP stopped by its time limit (the gap then says how far it may be).
     solver : str
     iterations : int
         LP solves used to reach the gap.
@@ -87,6 +92,9 @@ class Allocation:
     iterations: int
     solve_seconds: float = field(default=0.0, compare=False)
     status: str = "optimal"
+    mexico_homicides: float | None = None
+    warnings: tuple = ()
+    cost_gap: float | None = None  # least_cost only: $M per year
 
     def summary(self):
         """Headline figures as a plain dict (for exports and the CLI)."""
@@ -104,6 +112,8 @@ class Allocation:
             "budget_shadow_price_deaths_per_musd": float(self.shadow_prices["budget"]),
             "unspent_musd_per_year": self.unspent,
             "unspent_reason": self.unspent_reason,
+            "mexico_homicides": self.mexico_homicides,
+            "warnings": list(self.warnings),
             "solver": self.solver,
             "iterations": self.iterations,
         }
@@ -224,7 +234,14 @@ def check_feasible(sc: Scenario):
         elif lv.ceiling is not None and lv.floor > lv.ceiling:
             problems.append(f"{lv.name}: floor {_m(lv.floor)} exceeds its ceiling "
                             f"{_m(lv.ceiling)} by {_m(lv.floor - lv.ceiling)}")
-    lower, _ = spend_bounds(sc)
+        if lv.min_size is not None and lv.lock is not None and 0 < lv.lock < lv.min_size:
+            problems.append(f"{lv.name}: lock {_m(lv.lock)} is below its minimum programme "
+                            f"size {_m(lv.min_size)} by {_m(lv.min_size - lv.lock)}")
+        if lv.min_size is not None and lv.ceiling is not None and lv.floor > 0 \
+                and lv.min_size > lv.ceiling:
+            problems.append(f"{lv.name}: minimum size {_m(lv.min_size)} exceeds its "
+                            f"ceiling {_m(lv.ceiling)} while its floor forces funding")
+    lower, upper = spend_bounds(sc)
     if lower.sum() > sc.budget + 1e-9:
         parts = ", ".join(f"{n} {_m(v)}" for n, v in zip(sc.lever_names, lower) if v > 0)
         what = "floors and locks" if any(lv.lock is not None for lv in sc.levers) \
@@ -233,6 +250,103 @@ def check_feasible(sc: Scenario):
                         f"the {_m(sc.budget)} budget by {_m(lower.sum() - sc.budget)}")
     if problems:
         raise InfeasibleError("infeasible constraints: " + "; ".join(problems))
+    if sc.constraints or sc.max_mexico_homicides is not None:
+        _explain_rows(sc, lower, np.maximum(upper, lower))
+
+
+def homicide_coefficients(sc, values=None):
+    """Homicides in Mexico per $M per year of each lever, per year (None without a
+    [mexico] table)."""
+    from models.violence import homicide_coefficients as coeffs
+
+    if sc.mexico is None:
+        return None
+    values = values or {}
+    names = sc.lever_names
+
+    def p(key):
+        return float(values.get(f"mexico.{key}", sc.mexico[key].base))
+
+    rem, gun = sc.mexico["removal_lever"], sc.mexico["gun_lever"]
+    return coeffs(len(names), names.index(rem) if rem else None,
+                  names.index(gun) if gun else None, p("homicides_per_removal"),
+                  p("removals_per_musd"), p("gun_homicides_averted_per_musd"))
+
+
+def mexico_homicides(sc, allocation):
+    """Additional homicides in Mexico over the horizon for any allocation (None when the
+    scenario has no [mexico] table)."""
+    from models.violence import mexico_homicides as homicides
+
+    coeffs = homicide_coefficients(sc)
+    return None if coeffs is None else homicides(_as_plan(sc, allocation), coeffs)
+
+
+def extra_rows(sc):
+    """The scenario's custom constraints and Mexico cap as (name, coeffs, sense, rhs)."""
+    names = sc.lever_names
+    rows = []
+    for k, c in enumerate(sc.constraints):
+        coeffs = np.zeros(len(names))
+        for lever, a in c.coeffs:
+            coeffs[names.index(lever)] = a
+        rows.append((f"user_{k}", coeffs, c.sense, c.rhs))
+    if sc.max_mexico_homicides is not None:
+        rows.append(("mexico", sc.horizon * homicide_coefficients(sc), "<=",
+                     sc.max_mexico_homicides))
+    return rows
+
+
+def _row_label(sc, name):
+    if name == "budget":
+        return "the budget"
+    if name == "mexico":
+        return f"max_mexico_homicides ({sc.max_mexico_homicides:,.0f})"
+    return f"constraint '{sc.constraints[int(name[5:])].text}'"
+
+
+def _explain_rows(sc, lower, upper):
+    """Phase 1: the smallest relaxation of the budget and each linear row that admits a
+    feasible allocation; raises `InfeasibleError` naming the rows and amounts."""
+    import highspy
+
+    from .lp import _quiet_stdout
+
+    rows = [("budget", np.ones(len(lower)), "<=", sc.budget)] + extra_rows(sc)
+    with _quiet_stdout():
+        h = highspy.Highs()
+    h.silent()
+    inf = highspy.kHighsInf
+    n = len(lower)
+    h.addVars(n, lower, upper)
+    slack_cols = []
+    for name, coeffs, sense, rhs in rows:
+        for direction in ((-1.0,) if sense == "<=" else (1.0,) if sense == ">=" else
+                          (-1.0, 1.0)):
+            col = h.getNumCol()
+            h.addVars(1, np.array([0.0]), np.array([inf]))
+            slack_cols.append((col, name))
+            idx = np.concatenate([np.arange(n), [col]]).astype(np.int32)
+            val = np.concatenate([coeffs, [direction]])
+            lo, hi = (-inf, rhs) if direction < 0 else (rhs, inf)
+            if sense == "==":
+                lo = hi = rhs
+            h.addRow(lo, hi, len(idx), idx, val)
+    cost = np.zeros(h.getNumCol())
+    cost[[c for c, _ in slack_cols]] = 1.0
+    h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+    h.run()
+    sol = np.array(h.getSolution().col_value)
+    needed = {}
+    for col, name in slack_cols:
+        if sol[col] > 1e-6:
+            needed[name] = needed.get(name, 0.0) + sol[col]
+    if needed:
+        parts = [f"{_row_label(sc, name)} must be relaxed by "
+                 + (f"{amount:,.1f} homicides" if name == "mexico" else _m(amount))
+                 for name, amount in needed.items()]
+        raise InfeasibleError("infeasible constraints: no allocation satisfies them all; "
+                              "the smallest fix: " + "; ".join(parts))
 
 
 # -- the optimiser ----------------------------------------------------------------------
@@ -335,7 +449,14 @@ def _optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60)
     budget = sc.budget
     usable = min(budget, upper.sum())
     eps = 1e-3 * GAP_ABS / max(usable, 1.0)
-    lp = lpmod.create_flat_lp(inp, lower, upper, budget, eps)
+    rows = extra_rows(sc)
+    min_size = np.array([lv.min_size or 0.0 for lv in sc.levers])
+    startup = np.array([lv.startup_cost / sc.horizon for lv in sc.levers])
+    milp = bool((min_size > 0).any() or (startup > 0).any())
+    lp = lpmod.create_flat_lp(inp, lower, upper, budget, eps, rows=rows,
+                              min_size=min_size if milp else None,
+                              startup=startup if milp else None)
+    warnings = []
     grid = lower[:, None] + (upper - lower)[:, None] * _INITIAL_GRID[None, :]
     lpmod.add_response_cuts(lp, grid)
     y_max = float((inp.weight * inp.cap).sum())
@@ -344,10 +465,18 @@ def _optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60)
 
     for iteration in range(1, max_iterations + 1):  # noqa: B007 - read after the loop
         x_lp, upper_bound, y_all, y_dem = lpmod.solve_lp(lp, solver, time_limit)
-        x = _project(x_lp, lower, upper, budget)
+        if lp.funded and lp.time_limited:
+            # the incumbent is feasible; the bound comes from the LP relaxation
+            upper_bound = _relaxed_bound(lp, solver)
+            warnings.append(f"the MILP hit its time limit ({time_limit:g} s): the best "
+                            "allocation found is reported with its certified gap")
+        x = np.clip(x_lp, lower, upper) if (lp.funded or rows) else \
+            _project(x_lp, lower, upper, budget)
         value = _objective(x, inp, eps)
         gap = _gap(x, value, upper_bound, inp, eps, lower, upper, budget, usable)
-        if gap > _tolerance(value, eps, x) and iteration == 1:
+        if lp.funded and lp.time_limited:
+            break
+        if gap > _tolerance(value, eps, x) and iteration == 1 and not (rows or milp):
             # The fast engine's smooth optimum (when in scope) usually certifies at once
             # against this LP's bound or its own closed-form bound: no second LP.
             seed_x = _fast_seed(sc)
@@ -368,7 +497,23 @@ def _optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60)
         raise SolverError(f"the certified gap ({gap:.4g} deaths) did not close to "
                           f"tolerance after {max_iterations} LP solves", solver=solver,
                           status="gap not closed")
-    return _allocation(sc, x, float(gap), solver, iteration, time.perf_counter() - started)
+    duals = lpmod.row_duals(lp, solver) if rows and not milp else {}
+    funded = {i: bool(x[i] > 1e-9) for i in lp.funded}
+    return _allocation(sc, x, float(gap), solver, iteration, time.perf_counter() - started,
+                       duals=duals, funded=funded, warnings=tuple(warnings))
+
+
+def _relaxed_bound(lp, solver):
+    """Upper bound of a time-limited MILP: the same model with binaries relaxed."""
+    import pulp
+
+    relaxed = lp.prob.deepcopy()
+    for v in relaxed.variables():
+        if v.cat == pulp.LpInteger:
+            v.cat = pulp.LpContinuous
+    with lpmod._quiet_stdout():
+        relaxed.solve(lpmod.make_solver(solver))
+    return float(pulp.value(relaxed.objective))
 
 
 def _gap(x, value, upper_bound, inp, eps, lower, upper, budget, usable):
@@ -463,9 +608,13 @@ def _attribution(x, inp):
     return (share_all * term_all + share_dem * term_dem).sum(axis=1)
 
 
-def _allocation(sc, x, gap, solver, iterations, seconds):
+def _allocation(sc, x, gap, solver, iterations, seconds, duals=None, funded=None,
+                warnings=()):
     inp = sc.model_inputs()
     lower, upper = spend_bounds(sc)
+    for i, on in (funded or {}).items():  # prices hold for the chosen funded pattern
+        lv = sc.levers[i]
+        lower[i], upper[i] = (max(lower[i], lv.min_size or 0.0), upper[i]) if on else (0, 0)
     names = sc.lever_names
     spend = pd.Series(x, index=pd.Index(names, name="lever"), name="spend")
     plan = pd.DataFrame(np.tile(x, (sc.horizon, 1)), columns=names,
@@ -476,6 +625,14 @@ def _allocation(sc, x, gap, solver, iterations, seconds):
     explicit = np.array([np.inf if lv.ceiling is None and lv.lock is None else u
                          for lv, u in zip(sc.levers, upper)])
     prices, bounds, _ = _kkt_prices(sc, x, inp, lower, explicit)
+    if duals:  # linear rows couple the levers: their LP duals price budget and rows
+        rows = {"budget": duals.get("budget", prices["budget"])}
+        for name, value in duals.items():
+            if name != "budget" and value > 1e-9:
+                rows[_row_label(sc, name)] = value
+        bounds = pd.DataFrame({"left": rows, "right": rows})
+        bounds.index.name = "constraint"
+        prices = bounds["right"].rename("deaths_averted_per_musd")
     marginal = mdl.averted_gradient_flat(x, inp)
     attributed = _attribution(x, inp)
     table = pd.DataFrame({
@@ -507,4 +664,112 @@ def _allocation(sc, x, gap, solver, iterations, seconds):
         deaths_by_year=by_year[["year", "baseline", "plan", "synthetic", "substitution"]],
         baseline_deaths=baseline, deaths_averted=baseline - deaths, gap=gap,
         shadow_prices=prices, shadow_price_bounds=bounds, table=table, unspent=unspent,
-        unspent_reason=reason, solver=solver, iterations=iterations, solve_seconds=seconds)
+        unspent_reason=reason, solver=solver, iterations=iterations, solve_seconds=seconds,
+        mexico_homicides=mexico_homicides(sc, spend.to_dict()), warnings=tuple(warnings))
+
+
+# -- least cost and the Mexico trade-off --------------------------------------------------
+def least_cost(sc: Scenario, *, deaths_averted, solver="cbc"):
+    """The cheapest allocation that averts at least ``deaths_averted`` deaths.
+
+    Spending is capped by the scenario's budget, ceilings and constraints. The least
+    budget is found by bisection on `optimize` (deaths averted never fall as the budget
+    grows): a budget counts as enough only when its certified optimum reaches the target,
+    and as too little only when even its certified bound falls short.
+
+    Returns
+    -------
+    Allocation
+        The optimum at the least sufficient budget found; ``cost_gap`` ($M per year)
+        bounds how much cheaper the true least cost could be.
+
+    Raises
+    ------
+    InfeasibleError
+        The target exceeds what the budget can avert (the message gives that maximum).
+    """
+    if isinstance(deaths_averted, bool) or not isinstance(deaths_averted, int | float) \
+            or not np.isfinite(deaths_averted) or deaths_averted < 0:
+        raise ScenarioError("must be a finite number of deaths >= 0", file="<least_cost>",
+                            key="deaths_averted", value=deaths_averted)
+    best = optimize(sc, solver=solver)
+    if best.deaths_averted < deaths_averted:
+        raise InfeasibleError(
+            f"the target of {deaths_averted:,.1f} deaths averted is out of reach: at most "
+            f"{best.deaths_averted:,.1f} (certified within {best.gap:.3g}) can be averted "
+            f"with the ${sc.budget:,.0f}M a year budget and the scenario's constraints")
+    lower, _ = spend_bounds(sc)
+    lo, hi = float(lower.sum()), float(sc.budget)
+    cheapest = optimize(sc.with_overrides({"budget": lo}), solver=solver)
+    if cheapest.deaths_averted >= deaths_averted:  # the floors alone reach it
+        return replace(cheapest, cost_gap=0.0)
+    tol = max(1e-4 * hi, 0.01)
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        res = optimize(sc.with_overrides({"budget": mid}), solver=solver)
+        if res.deaths_averted >= deaths_averted:
+            best, hi = res, mid
+        else:  # too little (or within the gap of enough: counted as too little)
+            lo = mid
+    return replace(best, cost_gap=max(hi - lo, 0.0))
+
+
+def _linear_extreme(sc, coeffs, maximize=False):
+    """min (or max) of coeffs . x over the scenario's linear feasible set ($M per year)."""
+    import highspy
+
+    from .lp import _quiet_stdout
+
+    lower, upper = spend_bounds(sc)
+    with _quiet_stdout():
+        h = highspy.Highs()
+    h.silent()
+    inf = highspy.kHighsInf
+    n = len(lower)
+    h.addVars(n, lower, upper)
+    h.addRow(-inf, sc.budget, n, np.arange(n, dtype=np.int32), np.ones(n))
+    for _, a, sense, rhs in extra_rows(sc):
+        lo, hi = {"<=": (-inf, rhs), ">=": (rhs, inf), "==": (rhs, rhs)}[sense]
+        h.addRow(lo, hi, n, np.arange(n, dtype=np.int32), np.asarray(a, dtype=float))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32),
+                     -np.asarray(coeffs, dtype=float) if maximize else np.asarray(coeffs))
+    h.run()
+    x = np.array(h.getSolution().col_value[:n])
+    return float(np.asarray(coeffs) @ x)
+
+
+def pareto(sc: Scenario, *, n=11, solver="cbc"):
+    """The frontier of US overdose deaths against additional homicides in Mexico.
+
+    Minimises deaths subject to ``mexico_homicides <= cap`` for ``n`` caps from the
+    fewest homicides any feasible allocation can cause to the homicides of the
+    unconstrained optimum (the epsilon-constraint method).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point: ``point``, ``max_mexico_homicides`` (the cap),
+        ``mexico_homicides`` and ``deaths`` (over the horizon), ``deaths_averted``,
+        ``gap`` and ``spend.<lever>`` ($M per year).
+    """
+    if sc.mexico is None:
+        raise ScenarioError("needs a [mexico] table defining the violence outcome",
+                            file=sc.source, key="mexico", has_value=False)
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 201:
+        raise ScenarioError("must be a whole number in [2, 201]", file="<pareto>", key="n",
+                            value=n)
+    free = sc.with_overrides({"max_mexico_homicides": None})
+    top = optimize(free, solver=solver)
+    coeffs = sc.horizon * homicide_coefficients(sc)
+    least = _linear_extreme(free, coeffs)
+    rows = []
+    for k, cap in enumerate(np.linspace(least, top.mexico_homicides, n)):
+        res = top if k == n - 1 else optimize(
+            sc.with_overrides({"max_mexico_homicides": float(cap) + 1e-6 * max(abs(cap), 1)}),
+            solver=solver)
+        row = {"point": k, "max_mexico_homicides": float(cap),
+               "mexico_homicides": res.mexico_homicides, "deaths": res.deaths,
+               "deaths_averted": res.deaths_averted, "gap": res.gap}
+        row.update({f"spend.{lv}": float(v) for lv, v in res.spend.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)

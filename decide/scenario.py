@@ -69,13 +69,21 @@ PARAM_SPECS = {
         "retained": _Spec(0, 1, "(fraction)"),
         "alpha": _Spec(0, 1, "(fraction)"),
     },
+    "mexico": {
+        "homicides_per_removal": _Spec(0, 1000, "homicides per leadership removal"),
+        "removals_per_musd": _Spec(0, 10, "removals per $M per year"),
+        "gun_homicides_averted_per_musd": _Spec(0, 1000, "homicides averted per $M per year"),
+    },
 }
 _DEMAND_PARAMS = ("max_effect", "cost_per_pct", "onset", "adaptation_time", "retained")
 _TOP_KEYS = ("name", "description", "budget", "horizon", "dollar_year", "discount_rate",
-             "correlations", "market", "levers")
+             "correlations", "constraints", "max_mexico_homicides", "phasing", "mexico",
+             "market", "levers")
 #: Sampling distributions a parameter may declare (PERT by default).
 DISTRIBUTIONS = ("pert", "triangular", "uniform", "lognormal")
-_LEVER_KEYS = ("label", "description", "form", "channel", "floor", "ceiling", "lock")
+_LEVER_KEYS = ("label", "description", "form", "channel", "floor", "ceiling", "lock",
+               "min_size", "startup_cost")
+_PHASING_KEYS = ("envelope", "year_min", "year_max", "tail_years")
 _PARAM_KEYS = ("base", "low", "high", "unit", "source", "confidence", "note",
                "distribution")
 _SCALARS = {
@@ -127,6 +135,8 @@ class Lever:
     lock: float | None
     params: MappingProxyType
     description: str = ""
+    min_size: float | None = None  # spend is 0 or at least this ($M per year)
+    startup_cost: float = 0.0  # $M, paid once if the lever is funded (see docs/model.md)
 
     @property
     def is_demand(self):
@@ -141,6 +151,10 @@ class Lever:
             out["ceiling"] = self.ceiling
         if self.lock is not None:
             out["lock"] = self.lock
+        if self.min_size is not None:
+            out["min_size"] = self.min_size
+        if self.startup_cost:
+            out["startup_cost"] = self.startup_cost
         for k, p in self.params.items():
             out[k] = p.to_dict()
         return out
@@ -175,6 +189,10 @@ class Scenario:
     market: MappingProxyType
     levers: tuple
     correlations: tuple = ()  # (parameter a, parameter b, rank correlation)
+    constraints: tuple = ()  # decide.constraints.LinearConstraint
+    max_mexico_homicides: float | None = None  # over the horizon
+    phasing: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    mexico: MappingProxyType | None = None  # parameters and levers of the violence outcome
     source: str = field(default="<dict>", compare=False)
 
     # -- construction ---------------------------------------------------------------
@@ -199,6 +217,15 @@ class Scenario:
         out["market"] = {k: p.to_dict() for k, p in self.market.items()}
         if self.correlations:
             out["correlations"] = [{"a": a, "b": b, "rho": r} for a, b, r in self.correlations]
+        if self.constraints:
+            out["constraints"] = [c.text for c in self.constraints]
+        if self.max_mexico_homicides is not None:
+            out["max_mexico_homicides"] = self.max_mexico_homicides
+        if self.phasing:
+            out["phasing"] = dict(self.phasing)
+        if self.mexico is not None:
+            out["mexico"] = {k: (v.to_dict() if isinstance(v, Param) else v)
+                             for k, v in self.mexico.items()}
         out["levers"] = {lv.name: lv.to_dict() for lv in self.levers}
         return out
 
@@ -238,6 +265,9 @@ class Scenario:
             ``low``, ``high``, ``unit``, ``source``, ``confidence``, ``distribution``.
         """
         rows = [_param_row(f"market.{k}", p) for k, p in self.market.items()]
+        if self.mexico is not None:
+            rows += [_param_row(f"mexico.{k}", p) for k, p in self.mexico.items()
+                     if isinstance(p, Param)]
         for lv in self.levers:
             rows += [_param_row(f"levers.{lv.name}.{k}", p) for k, p in lv.params.items()]
         return pd.DataFrame(rows, columns=["name", "base", "low", "high", "unit", "source",
@@ -245,11 +275,12 @@ class Scenario:
 
     def override_keys(self):
         """Every key `with_overrides` accepts."""
-        keys = ["budget", "horizon", "discount_rate"]
+        keys = ["budget", "horizon", "discount_rate", "max_mexico_homicides"]
         for name in self.parameters()["name"]:
             keys += [name, f"{name}.low", f"{name}.high"]
         for lv in self.levers:
-            keys += [f"levers.{lv.name}.{k}" for k in ("floor", "ceiling", "lock")]
+            keys += [f"levers.{lv.name}.{k}" for k in ("floor", "ceiling", "lock", "min_size",
+                                                         "startup_cost")]
         return keys
 
     def with_overrides(self, overrides, *, source="<overrides>"):
@@ -293,7 +324,8 @@ class Scenario:
     def flat_values(self):
         """Every overridable value by override key (see `override_keys`)."""
         out = {"budget": self.budget, "horizon": self.horizon,
-               "discount_rate": self.discount_rate}
+               "discount_rate": self.discount_rate,
+               "max_mexico_homicides": self.max_mexico_homicides}
         for row in self.parameters().itertuples(index=False):
             out[row.name] = row.base
             out[f"{row.name}.low"] = row.low
@@ -302,6 +334,8 @@ class Scenario:
             out[f"levers.{lv.name}.floor"] = lv.floor
             out[f"levers.{lv.name}.ceiling"] = lv.ceiling
             out[f"levers.{lv.name}.lock"] = lv.lock
+            out[f"levers.{lv.name}.min_size"] = lv.min_size
+            out[f"levers.{lv.name}.startup_cost"] = lv.startup_cost
         return out
 
     def overrides_from(self, base):
@@ -510,6 +544,10 @@ class _Validator:
             ceiling=None if ceiling is None else self.number(f"{prefix}.ceiling", ceiling,
                                                               _MONEY),
             lock=None if lock is None else self.number(f"{prefix}.lock", lock, _MONEY),
+            min_size=None if raw.get("min_size") is None else self.number(
+                f"{prefix}.min_size", raw["min_size"], _MONEY),
+            startup_cost=self.number(f"{prefix}.startup_cost", raw.get("startup_cost", 0.0),
+                                     _Spec(0, 1e9, "$M")),
             params=MappingProxyType({
                 k: self.param(f"{prefix}.{k}", raw[k], PARAM_SPECS["lever"][k])
                 for k in names}),
@@ -538,13 +576,81 @@ class _Validator:
         levers = tuple(self.lever(n, r) for n, r in levers_raw.items())
         names = [f"market.{k}" for k in market] + [f"levers.{lv.name}.{k}"
                                                    for lv in levers for k in lv.params]
+        mexico = self.mexico(raw.get("mexico"), [lv.name for lv in levers])
+        if mexico is not None:
+            names += [f"mexico.{k}" for k in PARAM_SPECS["mexico"]]
         correlations = self.correlations(raw.get("correlations", []), names)
+        constraints = self.constraints(raw.get("constraints", []), [lv.name for lv in levers])
+        max_mx = raw.get("max_mexico_homicides")
+        if max_mx is not None:
+            max_mx = self.number("max_mexico_homicides", max_mx,
+                                 _Spec(-1e9, 1e9, "homicides over the horizon"))
+            if mexico is None:
+                self.fail("max_mexico_homicides", max_mx, "needs a [mexico] table that "
+                          "defines the violence outcome")
+        phasing = self.phasing(raw.get("phasing", {}), scalars)
         name = self.text("name", raw.get("name", Path(self.source).stem or "scenario"))
         return Scenario(
             name=name,
             description=self.text("description", raw.get("description", ""), required=False),
             market=MappingProxyType(market), levers=levers, correlations=correlations,
-            source=self.source, **scalars)
+            constraints=constraints, max_mexico_homicides=max_mx,
+            phasing=MappingProxyType(phasing), mexico=mexico, source=self.source, **scalars)
+
+    def constraints(self, raw, levers):
+        from .constraints import ConstraintSyntaxError, parse_constraint
+
+        if not isinstance(raw, list):
+            self.fail("constraints", raw, "must be a list of strings such as "
+                                          "\"financial >= 0.5 * counter_network\"")
+        if len(raw) > 100:
+            self.fail("constraints", len(raw), "at most 100 constraints")
+        out = []
+        for k, text in enumerate(raw):
+            try:
+                out.append(parse_constraint(text, levers))
+            except ConstraintSyntaxError as exc:
+                shown = text if isinstance(text, str) else repr(text)
+                pointer = "" if not isinstance(text, str) else (
+                    f" [{shown[:exc.column - 1]}>>>{shown[exc.column - 1:]}]")
+                self.fail(f"constraints[{k}]", text, f"{exc} at column {exc.column}{pointer}")
+        return tuple(out)
+
+    def mexico(self, raw, levers):
+        if raw is None:
+            return None
+        raw = self.table("mexico", raw)
+        specs = PARAM_SPECS["mexico"]
+        self.keys("mexico.", raw, ("removal_lever", "gun_lever") + tuple(specs),
+                  required=tuple(specs))
+        out = {}
+        for key, default in (("removal_lever", "counter_network"), ("gun_lever", "gun_flow")):
+            name = raw.get(key, default)
+            if name is not None and name not in levers:
+                self.fail(f"mexico.{key}", name, "not a lever of this scenario"
+                          + _suggest(str(name), levers))
+            out[key] = name
+        for k in specs:
+            out[k] = self.param(f"mexico.{k}", raw[k], specs[k])
+        return MappingProxyType(out)
+
+    def phasing(self, raw, scalars):
+        raw = self.table("phasing", raw)
+        self.keys("phasing.", raw, _PHASING_KEYS)
+        out = {}
+        for key in ("envelope", "year_min", "year_max"):
+            if raw.get(key) is not None:
+                out[key] = self.number(f"phasing.{key}", raw[key], _MONEY if key != "envelope"
+                                       else _Spec(0, 1e11, "$M over the horizon"))
+        out["tail_years"] = self.number("phasing.tail_years", raw.get("tail_years", 3),
+                                        _Spec(0, 20, "years (a whole number)"), integer=True)
+        if ("year_min" in out or "year_max" in out) and "envelope" not in out:
+            self.fail("phasing.envelope", None, "year_min and year_max need an envelope "
+                      "(the total $M over the horizon)", has_value=False)
+        if out.get("year_min", 0) > out.get("year_max", np.inf):
+            self.fail("phasing.year_min", out["year_min"],
+                      f"must not exceed year_max ({out['year_max']:g})")
+        return out
 
 
 def load_scenario(path):
@@ -626,8 +732,9 @@ def _reject_constant(name):
 # -- TOML writing (the structure is fixed and shallow, so a small emitter suffices) ----
 def _toml_value(v):
     if isinstance(v, list):
-        return "[" + ", ".join("{ " + ", ".join(f"{a} = {_toml_value(b)}" for a, b in x.items())
-                               + " }" for x in v) + "]"
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int | float):
@@ -635,20 +742,24 @@ def _toml_value(v):
     return json.dumps(v, ensure_ascii=False)  # a valid TOML basic string
 
 
+def _is_section(v):
+    # parameter tables ({base, low, ...}) are written inline; other tables are sections
+    return isinstance(v, dict) and "base" not in v
+
+
+def _section(lines, path, table):
+    lines += ["", f"[{path}]"]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in table.items() if not _is_section(v)]
+    for k, v in table.items():
+        if _is_section(v):
+            _section(lines, f"{path}.{k}", v)
+
+
 def _to_toml(d):
-    lines = [f"{k} = {_toml_value(v)}" for k, v in d.items() if not isinstance(v, dict)]
-    lines.append("")
-    lines.append("[market]")
-    for k, p in d["market"].items():
-        lines.append(f"{k} = {{ " + ", ".join(f"{a} = {_toml_value(b)}" for a, b in p.items())
-                     + " }")
-    for name, lv in d["levers"].items():
-        lines.append("")
-        lines.append(f"[levers.{name}]")
-        for k, v in lv.items():
-            if isinstance(v, dict):
-                lines.append(f"{k} = {{ " + ", ".join(f"{a} = {_toml_value(b)}"
-                                                      for a, b in v.items()) + " }")
-            else:
-                lines.append(f"{k} = {_toml_value(v)}")
+    lines = [f"{k} = {_toml_value(v)}" for k, v in d.items() if not _is_section(v)]
+    for k, v in d.items():
+        if _is_section(v) and k != "levers":
+            _section(lines, k, v)
+    for name, lever in d["levers"].items():
+        _section(lines, f"levers.{name}", lever)
     return "\n".join(lines) + "\n"

@@ -260,7 +260,7 @@ def test_tornado_tab():
     at.button(key="to_run").click().run()
     assert not at.exception
     table = _df(at, "switching_value")
-    assert len(table) == 2 * 31
+    assert len(table) == 2 * 34
     assert any(md.value.startswith("**") and "decision" in md.value for md in at.markdown)
 
 

@@ -32,7 +32,7 @@ def test_parameters_table(baseline):
     assert (df["low"] <= df["base"]).all() and (df["base"] <= df["high"]).all()
     assert set(df["confidence"]) <= {"measured", "derived", "judgement"}
     assert df["source"].str.len().min() > 10
-    assert len(df) == 7 + 4 * 6
+    assert len(df) == 7 + 4 * 6 + 3  # market, levers, mexico
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "inputs").glob("*.toml")))
