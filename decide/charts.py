@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 __all__ = ["allocation_chart", "deaths_chart", "funded_chart", "averted_histogram",
-           "frontier_chart", "tornado_chart", "two_way_heatmap", "save_chart"]
+           "frontier_chart", "tornado_chart", "two_way_heatmap", "pareto_chart", "save_chart"]
 
 
 def _alt():
@@ -113,6 +113,19 @@ def two_way_heatmap(tw, x, y):
         color=alt.Color("deaths_averted:Q", title="Deaths averted"),
         tooltip=[alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip(f"{y}:Q", format=".4g"),
                  alt.Tooltip("deaths_averted:Q", format=",.1f")],
+    ).properties(height=320, width="container")
+
+
+def pareto_chart(p):
+    """US overdose deaths against additional homicides in Mexico (the frontier)."""
+    alt = _alt()
+    return alt.Chart(p).mark_line(point=True).encode(
+        x=alt.X("mexico_homicides:Q", title="Additional homicides in Mexico over the horizon"),
+        y=alt.Y("deaths:Q", title="Projected US overdose deaths over the horizon",
+                scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("mexico_homicides:Q", format=",.0f"),
+                 alt.Tooltip("deaths:Q", format=",.0f")] + [
+            alt.Tooltip(f"{c}:Q", format=",.0f") for c in p.columns if c.startswith("spend.")],
     ).properties(height=320, width="container")
 
 

@@ -84,8 +84,15 @@ def _format_table(res):
         lines.append(f"Budget shadow price  {price['right']:.4f} deaths averted per extra "
                      f"$1M a year: an extra $100M a year for {sc.horizon} years would "
                      f"avert about {100 * price['right']:,.1f} deaths")
+    if res.mexico_homicides is not None:
+        lines.append(f"Additional homicides in Mexico  {res.mexico_homicides:,.0f} over "
+                     f"{sc.horizon} years")
     if res.unspent > 0:
         lines.append(f"Unspent             ${res.unspent:,.1f}M a year: {res.unspent_reason}")
+    if res.phased:
+        lines += ["", "Plan ($M per year):", res.plan.round(1).to_string(),
+                  f"Deaths averted in the {int(sc.phasing.get('tail_years', 3))}-year tail "
+                  f"window after the horizon: {res.tail_deaths_averted:,.1f}"]
     lines.append(f"Solver {res.solver}, {res.iterations} LP solve(s)")
     return "\n".join(lines) + "\n"
 
@@ -95,7 +102,9 @@ def cmd_solve(args):
     from .optimize import optimize
 
     sc = _load(args)
-    res = optimize(sc, solver=args.solver, time_limit=args.time_limit)
+    res = optimize(sc, solver=args.solver, time_limit=args.time_limit, phasing=args.phasing)
+    for warning in res.warnings:
+        print(f"decide: warning: {warning}", file=sys.stderr)
     fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "table")
     if fmt == "table":
         data = _format_table(res).encode()
@@ -130,6 +139,33 @@ def cmd_brief(args):
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(data.decode())
+    return 0
+
+
+def cmd_least_cost(args):
+    from . import export
+    from .optimize import least_cost
+
+    sc = _load(args)
+    res = least_cost(sc, deaths_averted=args.deaths_averted, solver=args.solver)
+    print(f"least cost ${res.spend.sum():,.2f}M a year (at most ${res.cost_gap:,.2f}M more "
+          f"than the true least cost) averts {res.deaths_averted:,.1f} deaths",
+          file=sys.stderr)
+    fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "table")
+    data = _format_table(res).encode() if fmt == "table" else export.export_bytes(res, fmt)
+    if args.out:
+        export.write_atomic(args.out, data)
+    else:
+        sys.stdout.write(data.decode())
+    return 0
+
+
+def cmd_pareto(args):
+    from . import charts
+    from .optimize import pareto
+
+    p = pareto(_load(args), n=args.n)
+    _emit(args, p, lambda: charts.pareto_chart(p))
     return 0
 
 
@@ -402,7 +438,27 @@ def build_parser():
     s.add_argument("--out", help="write to this file (atomically) instead of stdout")
     s.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
     s.add_argument("--time-limit", type=float, default=None, help="seconds per LP solve")
+    s.add_argument("--phasing", action="store_true",
+                   help="plan spend per lever per year (see the scenario's [phasing] table)")
     s.set_defaults(func=cmd_solve)
+    lc = sub.add_parser("least-cost", help="cheapest allocation that averts a target "
+                                           "(decide.least_cost)")
+    lc.add_argument("scenario")
+    lc.add_argument("--set", action="append", metavar="KEY=VALUE")
+    lc.add_argument("--deaths-averted", type=float, required=True)
+    lc.add_argument("--format", choices=["table", "csv", "json", "xlsx"])
+    lc.add_argument("--out")
+    lc.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
+    lc.set_defaults(func=cmd_least_cost)
+    pa = sub.add_parser("pareto", help="US deaths against homicides in Mexico "
+                                       "(decide.pareto)")
+    pa.add_argument("scenario")
+    pa.add_argument("--set", action="append", metavar="KEY=VALUE")
+    pa.add_argument("--n", type=int, default=11)
+    pa.add_argument("--out", help="write the table to .csv, .xlsx or .json")
+    pa.add_argument("--plot", help="chart to .html or .png")
+    pa.add_argument("--quiet", action="store_true")
+    pa.set_defaults(func=cmd_pareto)
     m = sub.add_parser("monte-carlo", help="re-optimise the allocation for random draws of "
                                            "every parameter (decide.monte_carlo)")
     m.add_argument("scenario")

@@ -2,7 +2,7 @@
 
     constraint := expr ("<=" | ">=" | "==") expr
     expr       := ["+" | "-"] term (("+" | "-") term)*
-    term       := number ["*"] lever | lever ["*" number] | number | lever
+    term       := ["+" | "-"] (number ["*"] lever | lever ["*" number] | number | lever)
 
 Spends are in $M per year, e.g. ``"financial >= 0.5 * counter_network"`` or
 ``"gun_flow + financial <= 600"``. A constraint is kept as ``sum_i a_i x_i (sense) b``.
@@ -109,6 +109,9 @@ def parse_constraint(text, levers):
 
     def term(sign, coeffs, const):
         tok = take()
+        while tok[0] == "op" and tok[1] in ("+", "-"):  # unary signs: "a + -2 * b"
+            sign = -sign if tok[1] == "-" else sign
+            tok = take()
         if tok[0] == "num":
             value = number(tok)
             if peek()[1] == "*":

@@ -55,6 +55,8 @@ def to_json_bytes(res, timestamp=None):
     """
     doc = {
         "allocation": {k: float(v) for k, v in res.spend.items()},
+        "plan": {str(year): {k: float(v) for k, v in row.items()}
+                 for year, row in res.plan.iterrows()} if res.phased else None,
         "table": res.table.to_dict(orient="records"),
         "deaths_by_year": res.deaths_by_year.to_dict(orient="records"),
         "shadow_prices": res.shadow_price_bounds.reset_index().to_dict(orient="records"),

@@ -95,6 +95,8 @@ class Allocation:
     mexico_homicides: float | None = None
     warnings: tuple = ()
     cost_gap: float | None = None  # least_cost only: $M per year
+    tail_deaths_averted: float | None = None  # phased plans: deaths averted in the tail
+    phased: bool = False
 
     def summary(self):
         """Headline figures as a plain dict (for exports and the CLI)."""
@@ -393,7 +395,8 @@ def _copy(res: Allocation) -> Allocation:
         "spend", "plan", "deaths_by_year", "shadow_prices", "shadow_price_bounds", "table")})
 
 
-def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
+def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60,
+             phasing=False):
     """The allocation that minimises projected deaths, with a certified gap.
 
     Parameters
@@ -405,6 +408,9 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
         Seconds per LP solve.
     max_iterations : int
         Refinement rounds before giving up with `SolverError`.
+    phasing : bool
+        Plan spend per lever per year (see `decide.phasing`): yearly budgets or an
+        envelope, effects convolved through onset lags and adaptation, a tail window.
 
     Returns
     -------
@@ -429,10 +435,16 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
     >>> res.gap <= max(1e-4 * res.deaths_averted, 0.01)
     True
     """
-    key = (sc.sha256(), solver, time_limit, max_iterations)
+    key = (sc.sha256(), solver, time_limit, max_iterations, bool(phasing))
     if key in _CACHE:
         return _copy(_CACHE[key])
-    res = _optimize(sc, solver=solver, time_limit=time_limit, max_iterations=max_iterations)
+    if phasing:
+        from .phasing import optimize_phased
+
+        res = optimize_phased(sc, solver=solver, time_limit=time_limit)
+    else:
+        res = _optimize(sc, solver=solver, time_limit=time_limit,
+                        max_iterations=max_iterations)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = res
