@@ -36,8 +36,9 @@ def load_file(name: str) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def solve(toml_text: str):
-    return decide.optimize(decide.parse_scenario(toml_text.encode(), source="app settings"))
+def solve(toml_text: str, phasing: bool = False):
+    return decide.optimize(decide.parse_scenario(toml_text.encode(), source="app settings"),
+                           phasing=phasing)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -105,8 +106,17 @@ def restore_from_url(base):
     st.session_state["url_loaded"] = True
     allowed = set(base.override_keys())
     for key, text in st.query_params.items():
-        if key in allowed:
+        if key == "constraints":
+            import json
+
+            try:
+                st.session_state[W + key] = "\n".join(json.loads(text))
+            except (ValueError, TypeError):
+                st.session_state[W + key] = text
+        elif key in allowed:
             st.session_state[W + key] = None if text == "none" else _number(text)
+        elif key == "phasing":
+            st.session_state["phasing"] = text == "1"
 
 
 def _number(text):
@@ -157,6 +167,9 @@ def sidebar(base):
             reset_widgets()
             st.query_params.clear()
             st.rerun()
+        st.checkbox("Plan year by year (phasing)", key="phasing",
+                    help="Spend per lever per year; effects follow each lever's onset lag "
+                         "and adaptation; late spending is credited in a tail window")
         _default("budget", float(base.budget))
         st.number_input("Budget ($M per year)", min_value=0.0, max_value=1e9, step=50.0,
                         key=W + "budget", help=f"Incremental spend, {base.dollar_year} dollars")
@@ -169,6 +182,11 @@ def sidebar(base):
                             help="Discounts future deaths in the objective only")
             for name in params.index[params.index.str.startswith("market.")]:
                 param_control(params.loc[name])
+        with st.expander("Custom constraints"):
+            _default("constraints", "\n".join(c.text for c in base.constraints))
+            st.text_area("One per line, e.g. financial >= 0.5 * counter_network",
+                         key=W + "constraints", help="Linear in lever spends ($M per year): "
+                         + ", ".join(base.lever_names))
         if base.mexico is not None:
             with st.expander("Mexico violence"):
                 _default("max_mexico_homicides", base.max_mexico_homicides)
@@ -206,15 +224,22 @@ def current_overrides(base):
     out = {}
     for key, value in values.items():
         widget = st.session_state.get(W + key, value)
+        if key == "constraints" and isinstance(widget, str):
+            widget = [line.strip() for line in widget.splitlines() if line.strip()]
         if widget != value:
             out[key] = widget
     return out
 
 
 def sync_url(identity, overrides):
+    import json
+
     wanted = {"scenario": identity.split(":", 1)[1]} if identity.startswith("file:") else {}
-    wanted.update({k: "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+    wanted.update({k: "none" if v is None else json.dumps(v) if isinstance(v, list)
+                   else f"{v:g}" if isinstance(v, float) else str(v)
                    for k, v in overrides.items()})
+    if st.session_state.get("phasing"):
+        wanted["phasing"] = "1"
     if dict(st.query_params) != wanted:
         st.query_params.clear()
         st.query_params.update(wanted)
@@ -270,9 +295,32 @@ def results(res, base):
                                     "moved onto this lever from the marginal one"))})
     st.caption("Empty cost per death: the lever is not funded.")
     st.altair_chart(charts.allocation_chart(res), width="stretch")
+    if res.phased:
+        st.subheader("Plan ($M per year)")
+        st.dataframe(res.plan.round(1), key="plan_table")
+        st.caption(f"Deaths averted in the tail window after the horizon: "
+                   f"{res.tail_deaths_averted:,.1f} (counted by the optimiser, not in the "
+                   "metrics above).")
     st.subheader("Projected deaths over the horizon")
     st.altair_chart(charts.deaths_chart(res), width="stretch")
+    least_cost_panel(res)
     downloads(res, base)
+
+
+def least_cost_panel(res):
+    with st.expander("Least cost to reach a target"):
+        target = st.number_input("Deaths averted over the horizon", 0.0, 1e9,
+                                 float(round(0.5 * res.deaths_averted, 1)), key="lc_target")
+        if st.button("Find the least cost", key="lc_run"):
+            try:
+                lc = decide.least_cost(res.scenario, deaths_averted=float(target))
+            except decide.DecideError as exc:
+                st.error(str(exc))
+                return
+            st.markdown(f"**${lc.spend.sum():,.1f}M a year** averts {lc.deaths_averted:,.1f} "
+                        f"deaths (within ${lc.cost_gap:,.2f}M of the true least cost).")
+            st.dataframe(lc.spend.rename("least-cost $M per year").reset_index(),
+                         hide_index=True, key="lc_table")
 
 
 def downloads(res, base):
@@ -464,6 +512,26 @@ def voi_tab(sc):
     _table_download(e, sc, "evpi")
 
 
+def pareto_tab(sc):
+    if sc.mexico is None:
+        st.info("This scenario has no [mexico] table, so the violence outcome is not "
+                "modelled.")
+        return
+    st.markdown("Kingpin strikes raise homicides in Mexico; gun-flow enforcement lowers "
+                "them. The frontier shows the fewest US overdose deaths reachable for each "
+                "cap on additional homicides in Mexico.")
+    if st.button("Run the trade-off", key="pa_run"):
+        with st.spinner("Optimising under each cap..."):
+            _store("pareto", sc, decide.pareto(sc, n=11))
+    p = _stored("pareto", sc)
+    if p is None:
+        st.info("Press Run the trade-off.")
+        return
+    st.altair_chart(charts.pareto_chart(p), width="stretch")
+    st.dataframe(p, hide_index=True, key="pa_table")
+    _table_download(p, sc, "pareto")
+
+
 def compare_tab(res, base):
     options = ["Saved scenario (without my changes)"] + scenario_files()
     choice = st.selectbox("Compare the current settings with", options, key="cmp_choice")
@@ -521,7 +589,7 @@ def main():
     sync_url(identity, overrides)
     st.session_state["solved_scenario"] = sc  # for tests and the compare tab
     try:
-        res = solve(sc.to_toml())
+        res = solve(sc.to_toml(), bool(st.session_state.get("phasing")))
     except decide.InfeasibleError as exc:
         st.error(f"Infeasible: {exc}")
         return
@@ -529,10 +597,10 @@ def main():
         st.error(f"Solver failure: {exc}")
         return
     tabs = st.tabs(["Allocation", "Frontier", "Tornado", "Monte Carlo", "Robust",
-                    "Value of information", "Compare", "Model & sources"])
+                    "Value of information", "Mexico trade-off", "Compare", "Model & sources"])
     views = [(results, (res, base)), (frontier_tab, (sc,)), (tornado_tab, (sc,)),
              (monte_carlo_tab, (sc,)), (robust_tab, (sc,)), (voi_tab, (sc,)),
-             (compare_tab, (res, base)), (sources_tab, (sc,))]
+             (pareto_tab, (sc,)), (compare_tab, (res, base)), (sources_tab, (sc,))]
     for tab, (view, args) in zip(tabs, views, strict=True):
         with tab:
             try:

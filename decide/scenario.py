@@ -275,7 +275,7 @@ class Scenario:
 
     def override_keys(self):
         """Every key `with_overrides` accepts."""
-        keys = ["budget", "horizon", "discount_rate", "max_mexico_homicides"]
+        keys = ["budget", "horizon", "discount_rate", "max_mexico_homicides", "constraints"]
         for name in self.parameters()["name"]:
             keys += [name, f"{name}.low", f"{name}.high"]
         for lv in self.levers:
@@ -307,7 +307,10 @@ class Scenario:
                                     file=source, key=str(key), has_value=False)
             parts = key.split(".")
             if len(parts) == 1:
-                raw[key] = value
+                if value is None:
+                    raw.pop(key, None)
+                else:
+                    raw[key] = value
                 continue
             node = raw
             for p in parts[:-1]:
@@ -325,7 +328,8 @@ class Scenario:
         """Every overridable value by override key (see `override_keys`)."""
         out = {"budget": self.budget, "horizon": self.horizon,
                "discount_rate": self.discount_rate,
-               "max_mexico_homicides": self.max_mexico_homicides}
+               "max_mexico_homicides": self.max_mexico_homicides,
+               "constraints": [c.text for c in self.constraints]}
         for row in self.parameters().itertuples(index=False):
             out[row.name] = row.base
             out[f"{row.name}.low"] = row.low

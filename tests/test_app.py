@@ -54,8 +54,8 @@ def test_loads_with_metrics_table_and_downloads(fresh):
     assert {"Download allocation (CSV)", "Download scenario (TOML)",
             "Download briefing (HTML)"} <= set(labels)
     assert [t.label for t in at.tabs] == ["Allocation", "Frontier", "Tornado", "Monte Carlo",
-                                          "Robust", "Value of information", "Compare",
-                                          "Model & sources"]
+                                          "Robust", "Value of information",
+                                          "Mexico trade-off", "Compare", "Model & sources"]
     assert len(at.get("arrow_vega_lite_chart")) >= 2 or len(at.get("vega_lite_chart")) >= 2
     assert any("extra $100M a year for 10 years" in md.value for md in at.markdown)
 
@@ -295,3 +295,25 @@ def test_one_tab_failing_leaves_the_others(monkeypatch):
     at.run()
     assert any("frontier broke" in e.value for e in at.error)
     assert _metrics(at)["Baseline deaths"] == "480,000"
+
+
+def test_phasing_constraints_least_cost_and_pareto_in_the_app():
+    at = _app()
+    at.text_area(key="w:constraints").set_value("gun_flow >= 50\nfinancial <= 300").run()
+    assert not at.exception and not at.error
+    assert [c.text for c in _solved(at).constraints] == ["gun_flow >= 50", "financial <= 300"]
+    assert _table(at).loc["Gun-flow enforcement", "$M per year"] >= 50 - 1e-6
+    at.checkbox(key="phasing").check().run()
+    assert not at.exception
+    assert len(_df(at, "precursor")) == 10  # the plan, one row per year
+    at.text_area(key="w:constraints").set_value("gun_flow >= finacial").run()
+    assert any("did you mean 'financial'" in e.value for e in at.error)
+    at.text_area(key="w:constraints").set_value("").run()
+    at.number_input(key="lc_target").set_value(500.0)
+    at.button(key="lc_run").click().run()
+    assert _df(at, "least-cost $M per year")["least-cost $M per year"].sum() < 1000
+    at.button(key="pa_run").click().run()
+    assert len(_df(at, "mexico_homicides")) == 11
+    at.number_input(key="w:max_mexico_homicides").set_value(0.0).run()
+    assert not at.error
+    assert _solved(at).max_mexico_homicides == 0.0
