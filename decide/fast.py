@@ -103,7 +103,8 @@ def in_scope(sc):
     programme sizes)."""
     return (all(lv.form == "saturating" and not lv.min_size and not lv.startup_cost
                 for lv in sc.levers)
-            and not sc.constraints and sc.max_mexico_homicides is None)
+            and not sc.constraints and sc.max_mexico_homicides is None
+            and not sc.interactions)
 
 
 def batch_inputs(sc, values, n):

@@ -94,6 +94,7 @@ def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0, rows=(), min
         v_dem = [pulp.LpVariable(f"vd_{u}", lowBound=0.0, upBound=1.0)
                  for u in range(horizon)]
     lp = FlatLP(prob, inp, x, z, v_all, v_dem, None, inp.profile, money)
+    add_interactions(lp)
     lp.funded = add_binaries(lp, lower, upper, min_size, startup)
     lp.budget_row = add_budget(lp, budget, startup)
     for name, coeffs, sense, rhs in rows:
@@ -101,6 +102,36 @@ def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0, rows=(), min
     add_linear_caps(lp)
     set_objective(lp, eps)
     return lp
+
+
+def add_interactions(lp: FlatLP):
+    """Complementarity ``w_u <= E_by(u), w_u <= E_boosted(u)`` (the boosted lever's
+    effective spend gains ``gamma w_u``) and the balloon cap ``q_u <= c_a z_a + c_b z_b,
+    q_u <= cap`` (``q_u`` replaces the two levers in the year's log reduction)."""
+    inp = lp.inp
+    lp.w = lp.q = None
+    if inp.complementarity is not None:
+        b, by, _ = inp.complementarity
+        lp.w = [pulp.LpVariable(f"w_{u}", lowBound=0.0) for u in range(inp.horizon)]
+        for u in range(inp.horizon):
+            lp.prob += lp.w[u] - float(lp.profile[by, u]) * lp.x[by] <= 0.0, f"wby_{u}"
+            lp.prob += lp.w[u] - float(lp.profile[b, u]) * lp.x[b] <= 0.0, f"wb_{u}"
+    if inp.balloon is not None:
+        a, b2, cap = inp.balloon
+        lp.q = [pulp.LpVariable(f"q_{u}", upBound=float(cap)) for u in range(inp.horizon)]
+        w = inp.weight
+        for u in range(inp.horizon):
+            lp.prob += lp.q[u] - float(w[a]) * lp.z[a][u] - float(w[b2]) * lp.z[b2][u] <= 0.0, \
+                f"q_{u}"
+
+
+def effective_expr(lp: FlatLP, i, u):
+    """Lever i's effective spend in year u as an LP expression, in units of ``money``."""
+    expr = float(lp.profile[i, u]) * lp.x[i]
+    comp = lp.inp.complementarity
+    if comp is not None and i == comp[0]:
+        expr = expr + float(comp[2]) * lp.w[u]
+    return expr
 
 
 def add_binaries(lp: FlatLP, lower, upper, min_size, startup):
@@ -148,8 +179,8 @@ def add_linear_caps(lp: FlatLP):
         if inp.cap[i] <= 0:
             continue
         for u in range(inp.horizon):
-            coef = float(inp.slope0[i] * lp.profile[i, u] * lp.money)
-            lp.prob += lp.z[i][u] - coef * lp.x[i] <= 0.0, lp.name("lin")
+            lp.prob += lp.z[i][u] - float(inp.slope0[i] * lp.money) * effective_expr(lp, i, u) \
+                <= 0.0, lp.name("lin")
             lp.prob += lp.z[i][u] <= float(inp.cap[i]), lp.name("cap")
 
 
@@ -170,20 +201,29 @@ def add_response_cuts(lp: FlatLP, spends):
     Parameters
     ----------
     spends : array_like, shape (L, K)
-        For each lever, K flat spends ($M per year) whose tangents to add.
+        For each lever, K flat spends ($M per year) whose tangents to add (with
+        complementarity, the boosted lever's effective spend includes its boost).
     """
+    from models.deaths import boosted
+
     inp = lp.inp
     spends = np.asarray(spends, dtype=float)
+    for k in range(spends.shape[1]):
+        eff = boosted(lp.profile * spends[:, k][:, None], inp)  # (L, T)
+        add_response_cuts_at(lp, eff)
+
+
+def add_response_cuts_at(lp: FlatLP, eff):
+    """Tangent cuts on saturating responses at effective spends ``eff`` (L, T), $M."""
+    inp = lp.inp
     for i in np.flatnonzero((inp.form == rsp.SATURATING) & (inp.cap > 0)):
-        eff = lp.profile[i][:, None] * spends[i][None, :]  # (T, K)
-        val = rsp.response(eff, rsp.SATURATING, inp.cap[i], inp.slope0[i])
-        slope = rsp.response_slope(eff, rsp.SATURATING, inp.cap[i], inp.slope0[i])
+        val = rsp.response(eff[i], rsp.SATURATING, inp.cap[i], inp.slope0[i])
+        slope = rsp.response_slope(eff[i], rsp.SATURATING, inp.cap[i], inp.slope0[i])
         for u in range(inp.horizon):
-            for k in range(spends.shape[1]):
-                coef = float(slope[u, k] * lp.profile[i, u] * lp.money)
-                rhs = float(val[u, k] - slope[u, k] * eff[u, k])
-                lp.prob += lp.z[i][u] - coef * lp.x[i] <= rhs, lp.name("rc")
-                lp.n_cuts += 1
+            rhs = float(val[u] - slope[u] * eff[i, u])
+            lp.prob += lp.z[i][u] - float(slope[u] * lp.money) * effective_expr(lp, i, u) \
+                <= rhs, lp.name("rc")
+            lp.n_cuts += 1
 
 
 def _outcome_cut(v, y_expr, y0):
@@ -205,8 +245,11 @@ def add_outcome_cuts(lp: FlatLP, y_all, y_dem=None):
     inp = lp.inp
     w = inp.weight
     y_all = np.atleast_2d(np.asarray(y_all, dtype=float))
+    skip = set() if inp.balloon is None else {inp.balloon[0], inp.balloon[1]}
     for u in range(inp.horizon):
-        expr = pulp.lpSum(float(w[i]) * lp.z[i][u] for i in range(len(lp.x)))
+        expr = pulp.lpSum(float(w[i]) * lp.z[i][u] for i in range(len(lp.x)) if i not in skip)
+        if lp.q is not None:
+            expr = expr + lp.q[u]
         for y0 in np.unique(y_all[u]):
             lp.prob += _outcome_cut(lp.v_all[u], expr, y0), lp.name("oa")
             lp.n_cuts += 1
@@ -294,8 +337,10 @@ def solve_lp(lp: FlatLP, solver="cbc", time_limit=None):
     lp.time_limited = bool(feasible_only)
     x = np.array([v.varValue or 0.0 for v in lp.x]) * lp.money
     z = np.array([[v.varValue or 0.0 for v in row] for row in lp.z])
+    from models.deaths import combined_reduction
+
     w = lp.inp.weight
-    y_all = (w[:, None] * z).sum(axis=0)
+    y_all = combined_reduction(w[:, None] * z, lp.inp)
     y_dem = z[lp.inp.demand].sum(axis=0)
     return x, float(pulp.value(lp.prob.objective)), y_all, y_dem
 

@@ -37,7 +37,7 @@ def _lp_draws(sc, values, rows):
 
     spend = np.zeros((len(rows), len(sc.levers)))
     deaths = np.zeros(len(rows))
-    if "budget" in values:
+    if "budget" in values or sc.interactions:  # the persistent model has neither
         names = list(values)
         for k, r in enumerate(rows):
             res = optimize(sc.with_overrides({n: float(values[n][r]) for n in names}),

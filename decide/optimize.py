@@ -531,8 +531,11 @@ def _relaxed_bound(lp, solver):
 def _gap(x, value, upper_bound, inp, eps, lower, upper, budget, usable):
     """Certified gap at ``x``: the smaller of the LP's bound and the concavity bound
     ``F(x) + max g.(x' - x)``, minus ``F(x)``, plus the eps term on unspent budget."""
-    grad = mdl.averted_gradient_flat(x, inp, inp.discount) - eps
-    fw_bound = value + float(grad @ (_linear_max(grad, lower, upper, budget) - x))
+    if inp.interactions:  # min() kinks: right derivatives need not be supergradients
+        fw_bound = np.inf
+    else:
+        grad = mdl.averted_gradient_flat(x, inp, inp.discount) - eps
+        fw_bound = value + float(grad @ (_linear_max(grad, lower, upper, budget) - x))
     # The LP's optimum is a bound only up to the solver's tolerances (~1e-7 relative,
     # seen up to ~2e-6 with HiGHS on 1e5-death objectives): widen it before use.
     lp_bound = upper_bound + LP_MARGIN * abs(upper_bound)
@@ -599,13 +602,22 @@ def _kkt_prices(sc, x, inp, lower, upper):
 
 
 def _attribution(x, inp):
-    """Deaths averted over the horizon attributed to each lever (sums to the total).
+    """Deaths averted over the horizon attributed to each lever (sums to the total; with
+    interactions, each lever's removal effect instead, which need not sum to it).
 
     Each year's averted deaths are split in proportion to each lever's share of the
     log-unit reduction it causes (its ``c_i z_i``), separately for the demand-only term.
     """
     from models import response as rsp
 
+    if inp.interactions:
+        total = mdl.yearly_deaths_flat(x, inp).averted.sum()
+        out = np.empty(len(x))
+        for i in range(len(x)):
+            alt = x.copy()
+            alt[i] = 0.0
+            out[i] = total - mdl.yearly_deaths_flat(alt, inp).averted.sum()
+        return out
     eff = inp.profile * x[:, None]
     wz = inp.weight[:, None] * rsp.response(eff, inp.form[:, None], inp.cap[:, None],
                                             inp.slope0[:, None])

@@ -100,6 +100,12 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
     opt = importlib.import_module("decide.optimize")
 
     started = time.perf_counter()
+    if sc.interactions:
+        from .errors import ScenarioError
+
+        raise ScenarioError("interactions (complementarity, balloon cap) are supported by "
+                            "flat allocations only, not yet by phased plans",
+                            file=sc.source, key="interactions", has_value=False)
     opt.check_feasible(sc.with_overrides({"budget": _yearly_limits(sc)[3]}))
     lower, upper = opt.spend_bounds(sc)
     yearly, envelope, year_min, year_max = _yearly_limits(sc)

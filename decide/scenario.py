@@ -69,6 +69,10 @@ PARAM_SPECS = {
         "retained": _Spec(0, 1, "(fraction)"),
         "alpha": _Spec(0, 1, "(fraction)"),
     },
+    "interactions": {
+        "gamma": _Spec(0, 5, "(effective $M gained per $M of the smaller effective spend)"),
+        "cap": _Spec(0, 5, "log units of supply"),
+    },
     "mexico": {
         "homicides_per_removal": _Spec(0, 1000, "homicides per leadership removal"),
         "removals_per_musd": _Spec(0, 10, "removals per $M per year"),
@@ -78,7 +82,7 @@ PARAM_SPECS = {
 _DEMAND_PARAMS = ("max_effect", "cost_per_pct", "onset", "adaptation_time", "retained")
 _TOP_KEYS = ("name", "description", "budget", "horizon", "dollar_year", "discount_rate",
              "correlations", "constraints", "max_mexico_homicides", "phasing", "mexico",
-             "market", "levers")
+             "interactions", "market", "levers")
 #: Sampling distributions a parameter may declare (PERT by default).
 DISTRIBUTIONS = ("pert", "triangular", "uniform", "lognormal")
 _LEVER_KEYS = ("label", "description", "form", "channel", "floor", "ceiling", "lock",
@@ -193,6 +197,7 @@ class Scenario:
     max_mexico_homicides: float | None = None  # over the horizon
     phasing: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     mexico: MappingProxyType | None = None  # parameters and levers of the violence outcome
+    interactions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     source: str = field(default="<dict>", compare=False)
 
     # -- construction ---------------------------------------------------------------
@@ -226,6 +231,11 @@ class Scenario:
         if self.mexico is not None:
             out["mexico"] = {k: (v.to_dict() if isinstance(v, Param) else v)
                              for k, v in self.mexico.items()}
+        if self.interactions:
+            out["interactions"] = {
+                kind: {k: (v.to_dict() if isinstance(v, Param) else
+                           list(v) if isinstance(v, tuple) else v) for k, v in spec.items()}
+                for kind, spec in self.interactions.items()}
         out["levers"] = {lv.name: lv.to_dict() for lv in self.levers}
         return out
 
@@ -267,6 +277,9 @@ class Scenario:
         rows = [_param_row(f"market.{k}", p) for k, p in self.market.items()]
         if self.mexico is not None:
             rows += [_param_row(f"mexico.{k}", p) for k, p in self.mexico.items()
+                     if isinstance(p, Param)]
+        for kind, spec in self.interactions.items():
+            rows += [_param_row(f"interactions.{kind}.{k}", p) for k, p in spec.items()
                      if isinstance(p, Param)]
         for lv in self.levers:
             rows += [_param_row(f"levers.{lv.name}.{k}", p) for k, p in lv.params.items()]
@@ -389,7 +402,23 @@ class Scenario:
             max_effect=col("max_effect"), cost_per_pct=col("cost_per_pct"),
             onset=col("onset"), adaptation_time=col("adaptation_time", 1.0),
             retained=col("retained"), alpha=col("alpha", 1.0),
+            **self._interaction_inputs(values),
         )
+
+    def _interaction_inputs(self, values):
+        names = self.lever_names
+        out = {}
+        comp = self.interactions.get("complementarity")
+        if comp is not None:
+            gamma = float(values.get("interactions.complementarity.gamma", comp["gamma"].base))
+            out["complementarity"] = (names.index(comp["boosted"]), names.index(comp["by"]),
+                                      gamma)
+        balloon = self.interactions.get("balloon")
+        if balloon is not None:
+            a, b = balloon["levers"]
+            cap = float(values.get("interactions.balloon.cap", balloon["cap"].base))
+            out["balloon"] = (names.index(a), names.index(b), cap)
+        return out
 
     def bounds(self):
         """Per-lever spend bounds as a DataFrame (floor, ceiling, lock; $M per year)."""
@@ -581,6 +610,9 @@ class _Validator:
         names = [f"market.{k}" for k in market] + [f"levers.{lv.name}.{k}"
                                                    for lv in levers for k in lv.params]
         mexico = self.mexico(raw.get("mexico"), [lv.name for lv in levers])
+        interactions = self.interactions(raw.get("interactions", {}), levers)
+        names += [f"interactions.{kind}.{k}" for kind, spec in interactions.items()
+                  for k, p in spec.items() if isinstance(p, Param)]
         if mexico is not None:
             names += [f"mexico.{k}" for k in PARAM_SPECS["mexico"]]
         correlations = self.correlations(raw.get("correlations", []), names)
@@ -599,7 +631,45 @@ class _Validator:
             description=self.text("description", raw.get("description", ""), required=False),
             market=MappingProxyType(market), levers=levers, correlations=correlations,
             constraints=constraints, max_mexico_homicides=max_mx,
-            phasing=MappingProxyType(phasing), mexico=mexico, source=self.source, **scalars)
+            phasing=MappingProxyType(phasing), mexico=mexico,
+            interactions=MappingProxyType(interactions), source=self.source, **scalars)
+
+    def interactions(self, raw, levers):
+        raw = self.table("interactions", raw)
+        self.keys("interactions.", raw, ("complementarity", "balloon"))
+        names = [lv.name for lv in levers]
+        supply = [lv.name for lv in levers if not lv.is_demand]
+        out = {}
+        if "complementarity" in raw:
+            key = "interactions.complementarity"
+            spec = self.table(key, raw["complementarity"])
+            self.keys(f"{key}.", spec, ("boosted", "by", "gamma"),
+                      required=("boosted", "by", "gamma"))
+            for k in ("boosted", "by"):
+                if spec[k] not in names:
+                    self.fail(f"{key}.{k}", spec[k], "not a lever of this scenario"
+                              + _suggest(str(spec[k]), names))
+            if spec["boosted"] == spec["by"]:
+                self.fail(f"{key}.by", spec["by"], "must differ from boosted")
+            out["complementarity"] = {
+                "boosted": spec["boosted"], "by": spec["by"],
+                "gamma": self.param(f"{key}.gamma", spec["gamma"],
+                                    PARAM_SPECS["interactions"]["gamma"])}
+        if "balloon" in raw:
+            key = "interactions.balloon"
+            spec = self.table(key, raw["balloon"])
+            self.keys(f"{key}.", spec, ("levers", "cap"), required=("levers", "cap"))
+            pair = spec["levers"]
+            if not (isinstance(pair, list) and len(pair) == 2 and pair[0] != pair[1]):
+                self.fail(f"{key}.levers", pair, "must list two different supply levers")
+            for name in pair:
+                if name not in supply:
+                    self.fail(f"{key}.levers", name, "not a supply lever of this scenario"
+                              + _suggest(str(name), supply))
+            out["balloon"] = {"levers": tuple(pair),
+                              "cap": self.param(f"{key}.cap", spec["cap"],
+                                                PARAM_SPECS["interactions"]["cap"])}
+        return out
 
     def constraints(self, raw, levers):
         from .constraints import ConstraintSyntaxError, parse_constraint

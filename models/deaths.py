@@ -34,6 +34,8 @@ __all__ = [
     "yearly_deaths_flat",
     "averted_gradient_flat",
     "deaths_ratio_after_supply_cut",
+    "boosted",
+    "combined_reduction",
 ]
 
 
@@ -95,6 +97,13 @@ class ModelInputs:
     adaptation_time: np.ndarray
     retained: np.ndarray
     alpha: np.ndarray
+    complementarity: tuple | None = None  # (boosted index, by index, gamma)
+    balloon: tuple | None = None  # (index a, index b, cap in log units)
+
+    @property
+    def interactions(self):
+        """True when levers interact (complementarity or a shared balloon cap)."""
+        return self.complementarity is not None or self.balloon is not None
 
     @property
     def cap(self):
@@ -182,11 +191,40 @@ class YearlyDeaths:
         return self.baseline - self.total
 
 
+def boosted(eff, inp: ModelInputs):
+    """Effective spends with complementarity applied.
+
+    Financial intelligence makes network targeting more effective: the boosted lever's
+    effective spend gains ``gamma * min(E_by, E_boosted)`` in each year (concave, so
+    deaths stay convex).
+    """
+    if inp.complementarity is None:
+        return eff
+    b, by, gamma = inp.complementarity
+    out = np.array(eff, dtype=float, copy=True)
+    out[b] = eff[b] + gamma * np.minimum(eff[by], eff[b])
+    return out
+
+
+def combined_reduction(weighted, inp: ModelInputs):
+    """All levers' log reduction per year, with the balloon cap applied.
+
+    Two levers hitting the same node of the supply chain share a cap: their combined
+    contribution is ``min(c_a z_a + c_b z_b, cap)`` (concave).
+    """
+    if inp.balloon is None:
+        return weighted.sum(axis=0)
+    a, b, cap = inp.balloon
+    others = np.delete(weighted, [a, b], axis=0).sum(axis=0)
+    return others + np.minimum(weighted[a] + weighted[b], cap)
+
+
 def _from_effective(eff, inp: ModelInputs) -> YearlyDeaths:
+    eff = boosted(eff, inp)
     z = rsp.response(eff, inp.form[:, None], inp.cap[:, None], inp.slope0[:, None])
     weighted = inp.weight[:, None] * z
     z_demand = weighted[inp.demand].sum(axis=0)
-    z_all = weighted.sum(axis=0)
+    z_all = combined_reduction(weighted, inp)
     base = inp.baseline
     synthetic = base * np.exp(-z_all)
     substitution = inp.substitution * base * (np.exp(-z_demand) - np.exp(-z_all))
@@ -241,6 +279,17 @@ def averted_gradient_flat(spend, inp: ModelInputs, weights=None):
         derivative at the kink of a ``linear_cap`` curve).
     """
     spend = np.asarray(spend, dtype=float)
+    if inp.interactions:
+        # right derivatives by a forward difference of the model (kinks of min())
+        w = np.ones(inp.horizon) if weights is None else np.asarray(weights)
+        base = (yearly_deaths_flat(spend, inp).averted * w).sum()
+        grad = np.empty_like(spend)
+        for i in range(len(spend)):
+            h = 1e-6 * max(1.0, spend[i])
+            up = spend.copy()
+            up[i] += h
+            grad[i] = ((yearly_deaths_flat(up, inp).averted * w).sum() - base) / h
+        return grad
     prof = inp.profile
     eff = prof * spend[:, None]
     z = rsp.response(eff, inp.form[:, None], inp.cap[:, None], inp.slope0[:, None])

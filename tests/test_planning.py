@@ -227,3 +227,45 @@ def test_phased_plan_through_cli_and_app_keys(tmp_path):
     assert main(["solve", str(DATA / "two_lever.toml"), "--phasing", "--format", "csv",
                  "--out", str(out)]) == 0
     assert len(pd.read_csv(out)) == 2
+
+
+def _judgement(base, low, high, unit="fraction"):
+    return {"base": base, "low": low, "high": high, "unit": unit, "source": "Test fixture",
+            "confidence": "judgement"}
+
+
+@pytest.mark.parametrize("kind", ["complementarity", "balloon", "both"])
+def test_interactions_match_brute_force(two_lever, kind):
+    raw = two_lever.to_dict()
+    raw["interactions"] = {}
+    if kind in ("complementarity", "both"):
+        raw["interactions"]["complementarity"] = {"boosted": "a", "by": "b",
+                                                  "gamma": _judgement(0.8, 0, 1)}
+    if kind in ("balloon", "both"):
+        raw["interactions"]["balloon"] = {"levers": ["a", "b"],
+                                          "cap": _judgement(0.15, 0.05, 0.5, "log units")}
+    sc = decide.Scenario.from_dict(raw)
+    res = decide.optimize(sc)
+    assert res.deaths == decide.evaluate(sc, res.spend)
+    grid = np.linspace(0, sc.budget, 2001)
+    best = min(decide.evaluate(sc, {"a": a, "b": sc.budget - a}) for a in grid)
+    assert res.deaths <= best + res.gap + 1e-6
+    assert res.deaths >= best - res.gap - 0.5  # grid step $0.4M
+    plain = decide.optimize(two_lever)
+    if kind == "complementarity":
+        assert res.deaths_averted >= plain.deaths_averted - plain.gap
+    if kind == "balloon":
+        assert res.deaths_averted <= plain.deaths_averted + res.gap
+    with pytest.raises(decide.ScenarioError, match="phased plans"):
+        decide.optimize(sc, phasing=True)
+
+
+def test_interaction_schema_errors(two_lever):
+    raw = two_lever.to_dict()
+    raw["interactions"] = {"balloon": {"levers": ["a", "c"], "cap": _judgement(0.1, 0, 1)}}
+    with pytest.raises(decide.ScenarioError, match="interactions.balloon.levers"):
+        decide.Scenario.from_dict(raw, source="i.toml")
+    raw["interactions"] = {"complementarity": {"boosted": "a", "by": "a",
+                                               "gamma": _judgement(0.1, 0, 1)}}
+    with pytest.raises(decide.ScenarioError, match="must differ"):
+        decide.Scenario.from_dict(raw, source="i.toml")
