@@ -182,6 +182,10 @@ def sidebar(base):
                             help="Discounts future deaths in the objective only")
             for name in params.index[params.index.str.startswith("market.")]:
                 param_control(params.loc[name])
+        if base.interactions:
+            with st.expander("Interactions between levers"):
+                for name in params.index[params.index.str.startswith("interactions.")]:
+                    param_control(params.loc[name])
         with st.expander("Custom constraints"):
             _default("constraints", "\n".join(c.text for c in base.constraints))
             st.text_area("One per line, e.g. financial >= 0.5 * counter_network",

@@ -41,6 +41,9 @@ def _load(args):
 
     sc = load_scenario(args.scenario)
     overrides = _parse_set(getattr(args, "set", None))
+    extra = getattr(args, "constraint", None)
+    if extra:
+        overrides["constraints"] = [c.text for c in sc.constraints] + list(extra)
     return sc.with_overrides(overrides, source=f"{args.scenario} (--set)") if overrides \
         else sc
 
@@ -438,6 +441,8 @@ def build_parser():
     s.add_argument("--out", help="write to this file (atomically) instead of stdout")
     s.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
     s.add_argument("--time-limit", type=float, default=None, help="seconds per LP solve")
+    s.add_argument("--constraint", action="append", metavar="TEXT",
+                   help="add a linear constraint, e.g. 'financial >= 0.5 * counter_network'")
     s.add_argument("--phasing", action="store_true",
                    help="plan spend per lever per year (see the scenario's [phasing] table)")
     s.set_defaults(func=cmd_solve)

@@ -269,3 +269,34 @@ def test_interaction_schema_errors(two_lever):
                                                "gamma": _judgement(0.1, 0, 1)}}
     with pytest.raises(decide.ScenarioError, match="must differ"):
         decide.Scenario.from_dict(raw, source="i.toml")
+
+
+def test_constraint_option_on_the_cli(capsys):
+    from decide.cli import main
+
+    from .conftest import ROOT
+
+    assert main(["solve", str(ROOT / "inputs" / "baseline.toml"), "--constraint",
+                 "gun_flow >= 100", "--format", "csv"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out)).set_index("lever")
+    assert table.loc["gun_flow", "spend"] >= 100 - 1e-6
+    assert main(["solve", str(ROOT / "inputs" / "baseline.toml"), "--constraint",
+                 "gun_flow >= finacial"]) == 2
+    assert "did you mean 'financial'" in capsys.readouterr().err
+
+
+def test_time_limited_milp_returns_best_with_gap_and_warning(baseline, monkeypatch):
+    from decide import lp as lpmod
+
+    real = lpmod.solve_lp
+
+    def limited(lp, solver="cbc", time_limit=None):
+        out = real(lp, solver, time_limit)
+        lp.time_limited = True  # as if CBC had stopped at its time limit
+        return out
+    monkeypatch.setattr(lpmod, "solve_lp", limited)
+    sc = baseline.with_overrides({"levers.gun_flow.min_size": 200.0})
+    res = decide.optimize(sc, time_limit=5)
+    assert res.warnings and "time limit" in res.warnings[0]
+    assert res.gap >= 0 and np.isfinite(res.gap)
+    assert res.deaths == decide.evaluate(sc, res.spend)
