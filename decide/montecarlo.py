@@ -37,7 +37,8 @@ def _lp_draws(sc, values, rows):
 
     spend = np.zeros((len(rows), len(sc.levers)))
     deaths = np.zeros(len(rows))
-    if "budget" in values or sc.interactions:  # the persistent model has neither
+    if "budget" in values or sc.interactions or any(
+            lv.min_size or lv.startup_cost for lv in sc.levers):  # beyond the persistent LP
         names = list(values)
         for k, r in enumerate(rows):
             res = optimize(sc.with_overrides({n: float(values[n][r]) for n in names}),

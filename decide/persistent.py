@@ -33,6 +33,10 @@ class PersistentFlatLP:
     def __init__(self, sc):
         import highspy
 
+        if sc.interactions or any(lv.min_size or lv.startup_cost for lv in sc.levers):
+            raise ValueError("the persistent LP covers budgets, bounds, custom constraints "
+                             "and the Mexico cap; use optimize() for MILPs and interactions")
+
         from .optimize import check_feasible, spend_bounds
 
         check_feasible(sc)
@@ -88,6 +92,12 @@ class PersistentFlatLP:
                     dem = self.iz[self.demand, u]
                     self._add_row(("od", u, k), -inf, 0.0,
                                   np.concatenate([[self.ivd[u]], dem]), np.ones(len(dem) + 1))
+        # custom constraints (fixed) and the Mexico cap (coefficients change with a draw)
+        from .optimize import extra_rows
+
+        for name, coeffs, sense, rhs in extra_rows(sc):
+            lo, hi = {"<=": (-inf, rhs), ">=": (rhs, inf), "==": (rhs, rhs)}[sense]
+            self._add_row(("row", name), lo, hi, self.ix, np.asarray(coeffs) * self.money)
         self.n_base_rows = h.getNumRow()
 
     def _add_row(self, key, lo, hi, idx, val):
@@ -182,6 +192,11 @@ class PersistentFlatLP:
         opt = importlib.import_module("decide.optimize")
         inp = self.sc.model_inputs(values=values)
         self._set_draw(inp)
+        if ("row", "mexico") in self.rows:
+            coeffs = self.sc.horizon * opt.homicide_coefficients(self.sc, values) * self.money
+            for i in range(self.n_lev):
+                self.h.changeCoeff(self.rows[("row", "mexico")], int(self.ix[i]),
+                                   float(coeffs[i]))
         h = self.h
         try:
             for _ in range(max_iterations):
@@ -191,7 +206,9 @@ class PersistentFlatLP:
                     raise SolverError(f"HiGHS returned status '{status}' for a draw",
                                       solver="highs", status=status)
                 sol = np.array(h.getSolution().col_value)
-                x = opt._project(sol[self.ix] * self.money, self.lower, self.upper,
+                x = np.clip(sol[self.ix] * self.money, self.lower, self.upper) \
+                    if len(self.rows) and any(k[0] == "row" for k in self.rows) else \
+                    opt._project(sol[self.ix] * self.money, self.lower, self.upper,
                                  self.budget)
                 bound = h.getInfo().objective_function_value
                 value = opt._objective(x, inp, self.eps)

@@ -163,3 +163,26 @@ def test_persistent_highs_model_matches_optimize_per_draw():
             assert deaths == pytest.approx(decide.evaluate(sc.with_overrides(draw),
                                                            dict(zip(sc.lever_names, x))))
         assert model.h.getNumRow() == model.n_base_rows  # refinement rows removed
+
+
+def test_monte_carlo_respects_constraints_and_mexico_cap(baseline):
+    raw = baseline.to_dict()
+    raw["constraints"] = ["gun_flow >= 50"]
+    raw["max_mexico_homicides"] = 500.0
+    sc = decide.Scenario.from_dict(raw)
+    assert not fast.in_scope(sc)
+    mc = decide.monte_carlo(sc, n=8, seed=2)
+    assert mc.attrs["engine"] == "lp"
+    assert (mc["spend.gun_flow"] >= 50 - 1e-6).all()
+    names = list(sc.parameters()["name"])
+    for row in mc.itertuples(index=False):
+        values = dict(zip(mc.columns, row))
+        draw = sc.with_overrides({n: float(values[n]) for n in names})
+        spend = {lv: values[f"spend.{lv}"] for lv in sc.lever_names}
+        assert decide.mexico_homicides(draw, spend) <= 500 + 1e-3
+        res = decide.optimize(draw, solver="highs")
+        assert values["deaths"] <= res.deaths + 1e-6 + res.gap + 0.05
+        assert values["deaths"] >= res.deaths - res.gap - 1e-6
+    sized = baseline.with_overrides({"levers.gun_flow.min_size": 100.0})
+    mc = decide.monte_carlo(sized, n=3, seed=2)
+    assert ((mc["spend.gun_flow"] < 1e-6) | (mc["spend.gun_flow"] >= 100 - 1e-6)).all()
