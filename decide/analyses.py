@@ -255,7 +255,7 @@ def _robust_value(deaths, optimal, objective, alpha):
     return _cvar(regret, alpha)
 
 
-def _kelley(b, totals, optimal, objective, alpha, tol, max_iterations):
+def _kelley(b, totals, optimal, objective, alpha, tol, max_iterations, rows=()):
     """Cutting planes (Kelley 1960) with one epigraph variable per draw, on HiGHS.
 
     Each draw's averted deaths ``A_s`` are concave in the allocation, so supporting
@@ -303,6 +303,10 @@ def _kelley(b, totals, optimal, objective, alpha, tol, max_iterations):
     h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
     h.addRow(-inf, budget / money, n_lev, np.arange(n_lev, dtype=np.int32),
              np.ones(n_lev))
+    for _, coeffs, sense, rhs in rows:  # custom constraints and the Mexico cap
+        lo, hi = {"<=": (-inf, rhs), ">=": (rhs, inf), "==": (rhs, rhs)}[sense]
+        h.addRow(lo, hi, n_lev, np.arange(n_lev, dtype=np.int32),
+                 np.asarray(coeffs, dtype=float) * money)
     best_x, best_val, lower_bound = None, np.inf, -np.inf
 
     def add_cuts(x):
@@ -314,11 +318,12 @@ def _kelley(b, totals, optimal, objective, alpha, tol, max_iterations):
         deaths = totals - f
         return _robust_value(deaths, optimal, objective, alpha)
 
-    # start from the box corners of the budget and the mean of the draws' optima
+    # first cuts at the lower corner and a proportional fill of the budget (cuts are
+    # valid anywhere; only allocations the LP returns are candidates when rows exist)
     for x0 in (lower.copy(), np.minimum(upper, lower + (budget - lower.sum())
                                         * (upper - lower) / max((upper - lower).sum(), 1e-9))):
         val = add_cuts(x0)
-        if val < best_val:
+        if val < best_val and not rows:
             best_x, best_val = x0, val
     for iteration in range(1, max_iterations + 1):  # noqa: B007 - reported below
         h.run()
@@ -373,6 +378,10 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
         cutting planes (Kelley) with per-draw epigraphs on HiGHS, certified by the LP's
         lower bound.
     """
+    if sc.interactions or any(lv.min_size or lv.startup_cost for lv in sc.levers):
+        raise ScenarioError("robust allocations do not yet support interactions or minimum "
+                            "programme sizes", file=sc.source, key="robust",
+                            has_value=False)
     objectives = ("expected", "regret", "cvar", "cvar_regret")
     if objective not in objectives:
         raise ScenarioError(f"must be one of {', '.join(objectives)}", file="<robust>",
@@ -389,6 +398,9 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
     totals = b.scale.sum(axis=1)
     optimal = totals - fast.averted_and_gradient(b, spend_star)[0]
     tol = tol if tol is not None else max(1e-4 * float((totals - optimal).mean()), 0.01)
+    from .optimize import extra_rows
+
+    rows = extra_rows(sc)
     if objective == "expected" and fast.in_scope(sc):
         x, certified = fast.solve_batch(fast.MeanBatch(b))
         x = x[0]
@@ -399,11 +411,11 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
                   "the draws' objectives; certified by the concavity bound")
         if not certified[0] or gap > tol:
             x, value, gap, _ = _kelley(b, totals, optimal, objective, alpha, tol,
-                                       max_iterations)
+                                       max_iterations, rows)
             method = "LP cutting planes (Kelley) with per-draw epigraphs, HiGHS"
     else:
         x, value, gap, its = _kelley(b, totals, optimal, objective, alpha, tol,
-                                     max_iterations)
+                                     max_iterations, rows)
         method = (f"LP cutting planes (Kelley) with per-draw epigraphs, HiGHS; {its} "
                   "rounds; certified by the LP's lower bound")
     deaths = totals - fast.averted_and_gradient(b, np.repeat(x[None], n, axis=0))[0]
@@ -447,9 +459,15 @@ def _expected_optimum(sc, b):
         x, certified = fast.solve_batch(fast.MeanBatch(b))
         if certified[0]:
             return x[0]
+    from .optimize import extra_rows
+
+    if sc.interactions or any(lv.min_size or lv.startup_cost for lv in sc.levers):
+        raise ScenarioError("value of information does not yet support interactions or "
+                            "minimum programme sizes", file=sc.source, key="evpi",
+                            has_value=False)
     zeros = np.zeros(len(b))
     x, _, _, _ = _kelley(b, totals, zeros, "expected", 0.5,
-                         max(1e-6 * float(totals.mean()), 0.01), 300)
+                         max(1e-6 * float(totals.mean()), 0.01), 300, extra_rows(sc))
     return x
 
 
