@@ -428,10 +428,18 @@ class _UsageError(Exception):
     pass
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (exit 2), like every other error."""
+
+    def error(self, message):
+        raise _UsageError(f"{message} (see 'decide {self.prog.split()[-1]} --help')"
+                          if " " in self.prog else f"{message} (see 'decide --help')")
+
+
 def build_parser():
-    p = argparse.ArgumentParser(prog="decide", description=(
+    p = _Parser(prog="decide", description=(
         "Allocate a counter-fentanyl budget across levers to minimise projected deaths."))
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     s = sub.add_parser("solve", help="optimal allocation for a scenario (decide.optimize)")
     s.add_argument("scenario", help="scenario file (.toml, or a .json export)")
     s.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -552,8 +560,8 @@ def main(argv=None) -> int:
     from .errors import InfeasibleError, ScenarioError, SolverError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return args.func(args)
     except (ScenarioError, InfeasibleError, _UsageError) as exc:
         print(f"decide: error: {exc}", file=sys.stderr)

@@ -471,6 +471,13 @@ def _optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60)
     warnings = []
     grid = lower[:, None] + (upper - lower)[:, None] * _INITIAL_GRID[None, :]
     lpmod.add_response_cuts(lp, grid)
+    # where wide ranges would put every grid point on the flat part: cut where each
+    # curve bends (multiples of its saturation scale cap / slope0, in effective spend)
+    scale = np.where(inp.cap > 0, inp.cap / np.maximum(inp.slope0, 1e-300), 0.0)
+    for mult in (0.1, 0.3, 0.6, 1.0, 1.5, 2.5, 4.0):
+        eff = np.minimum(scale[:, None] * mult, inp.profile * upper[:, None])
+        if (eff < 0.02 * inp.profile * upper[:, None]).any():
+            lpmod.add_response_cuts_at(lp, eff)
     y_max = float((inp.weight * inp.cap).sum())
     y_grid = np.tile(y_max * _INITIAL_GRID, (inp.horizon, 1))
     lpmod.add_outcome_cuts(lp, y_grid, y_grid)

@@ -34,6 +34,8 @@ from .errors import InfeasibleError, SolverError
 __all__ = ["optimize_phased", "phased_objective", "extend_plan"]
 
 _GRID = np.array([0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0])
+#: Tangent points in units of a saturating curve's scale (where it bends).
+_BEND = np.array([0.05, 0.15, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0])
 
 
 def extend_plan(plan, tail_years):
@@ -186,9 +188,13 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
                                f"oc_{counter['n']}")
 
     sat = np.flatnonzero((inp.form == rsp.SATURATING) & (inp.cap > 0))
+    scale = np.where(inp.cap > 0, inp.cap / np.maximum(inp.slope0, 1e-300), 0.0)
     for i in sat:
         for u in range(U):
-            for e0 in inp.profile[i, min(u, U - 1)] * (lower[i] + (upper[i] - lower[i]) * _GRID):
+            points = inp.profile[i, min(u, U - 1)] * (lower[i] + (upper[i] - lower[i]) * _GRID)
+            # also where the curve bends: multiples of its saturation scale cap / slope0
+            bend = scale[i] * _BEND
+            for e0 in np.unique(np.concatenate([points, bend[bend <= points.max()]])):
                 cut_z(i, u, float(e0))
     y_max = float((inp.weight * inp.cap).sum())
     for u in range(U):

@@ -784,7 +784,8 @@ def parse_scenario(data: bytes, *, source="<upload>", kind="toml"):
         raise ScenarioError(f"not UTF-8 text (byte {exc.start})", file=source) from None
     try:
         if kind == "json":
-            raw = json.loads(text, parse_constant=_reject_constant)
+            raw = json.loads(text, parse_constant=_reject_constant,
+                             object_pairs_hook=_no_duplicates)
             if isinstance(raw, dict) and "scenario" in raw and "provenance" in raw:
                 raw = raw["scenario"]
         else:
@@ -797,6 +798,14 @@ def parse_scenario(data: bytes, *, source="<upload>", kind="toml"):
     except ValueError as exc:
         raise ScenarioError(f"malformed {kind.upper()}: {exc}", file=source) from None
     return Scenario.from_dict(raw, source=source)
+
+
+def _no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    for k in keys:
+        if keys.count(k) > 1:
+            raise ValueError(f"key '{k}' is declared twice")
+    return dict(pairs)
 
 
 def _reject_constant(name):
