@@ -203,3 +203,16 @@ def test_analyses_on_processes_match_local(baseline):
     local = A.evpi(baseline, n=12_000, seed=5)
     procs = A.evpi(baseline, n=12_000, seed=5, executor="processes")
     pd.testing.assert_frame_equal(local, procs)
+
+
+def test_golden_monte_carlo_and_evpi_under_a_fixed_seed(baseline):
+    """Regression: summary of 2,000 draws under seed 7 (update deliberately, with a note)."""
+    mc = decide.monte_carlo(baseline, n=2000, seed=7)
+    s = decide.summarize(mc).set_index("quantity")
+    assert s.loc["spend.counter_network", "p_funded"] == pytest.approx(0.8545)
+    assert s.loc["spend.financial", "p_funded"] == pytest.approx(0.875)
+    assert s.loc["spend.gun_flow", "p_funded"] == pytest.approx(0.1735)
+    assert s.loc["deaths_averted", "p50"] == pytest.approx(857.7275, abs=1e-3)
+    assert s.loc["deaths_averted", "mean"] == pytest.approx(1163.8333, abs=1e-3)
+    assert A.evpi(baseline, n=2000, seed=7).loc[0, "evpi_deaths"] == pytest.approx(
+        7.8263, abs=1e-3)
