@@ -265,14 +265,12 @@ def _kelley(b, totals, optimal, objective, alpha, tol, max_iterations, rows=()):
     """
     import highspy
 
-    from .lp import _quiet_stdout
+    from .lp import new_highs
 
     n, n_lev = b.lower.shape
     lower, upper, budget = b.lower[0], b.upper[0], float(b.budget[0])
     money = float(max(min(budget, upper.sum()), 1.0))
-    with _quiet_stdout():
-        h = highspy.Highs()
-    h.silent()
+    h = new_highs()
     inf = highspy.kHighsInf
     # columns: x (L), a_s (N) = epigraph of averted deaths, then t | eta + v (N)
     ub_a = b.scale.sum(axis=1)

@@ -293,6 +293,16 @@ def _flush_c_stdio():
         pass
 
 
+def new_highs():
+    """A silent highspy model (its banner kept off stdout)."""
+    import highspy
+
+    with _quiet_stdout():  # the banner is printed on construction
+        h = highspy.Highs()
+    h.silent()
+    return h
+
+
 def make_solver(name, time_limit=None):
     """A PuLP solver object for ``"cbc"`` (bundled CBC) or ``"highs"`` (highspy)."""
     if name == "cbc":

@@ -118,12 +118,16 @@ def solve_draws_on(sc, values, n, executor=None, chunk=5000):
 
 
 def _worker_name():
-    try:
-        from distributed import get_worker
+    import sys
 
-        return get_worker().address
-    except (ImportError, ValueError):
-        return f"pid:{os.getpid()}"
+    # only ask Dask when it is already loaded: importing it costs most of a second
+    distributed = sys.modules.get("distributed")
+    if distributed is not None:
+        try:
+            return distributed.get_worker().address
+        except ValueError:  # not inside a Dask worker
+            pass
+    return f"pid:{os.getpid()}"
 
 
 def _chunk_task(toml_text, start, stop, entropy, spawn_key, threads):

@@ -312,12 +312,10 @@ def _explain_rows(sc, lower, upper):
     feasible allocation; raises `InfeasibleError` naming the rows and amounts."""
     import highspy
 
-    from .lp import _quiet_stdout
+    from .lp import new_highs
 
     rows = [("budget", np.ones(len(lower)), "<=", sc.budget)] + extra_rows(sc)
-    with _quiet_stdout():
-        h = highspy.Highs()
-    h.silent()
+    h = new_highs()
     inf = highspy.kHighsInf
     n = len(lower)
     h.addVars(n, lower, upper)
@@ -749,12 +747,10 @@ def _linear_extreme(sc, coeffs, maximize=False):
     """min (or max) of coeffs . x over the scenario's linear feasible set ($M per year)."""
     import highspy
 
-    from .lp import _quiet_stdout
+    from .lp import new_highs
 
     lower, upper = spend_bounds(sc)
-    with _quiet_stdout():
-        h = highspy.Highs()
-    h.silent()
+    h = new_highs()
     inf = highspy.kHighsInf
     n = len(lower)
     h.addVars(n, lower, upper)

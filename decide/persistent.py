@@ -50,11 +50,9 @@ class PersistentFlatLP:
         self.usable = min(self.budget, self.upper.sum())
         self.money = float(max(self.usable, 1.0))
         self.eps = 1e-3 * 0.01 / max(self.usable, 1.0)
-        from .lp import _quiet_stdout
+        from .lp import new_highs
 
-        with _quiet_stdout():  # the banner is printed on construction
-            h = highspy.Highs()
-        h.silent()
+        h = new_highs()
         h.setOptionValue("output_flag", False)
         self.h = h
         inf = highspy.kHighsInf
