@@ -25,7 +25,8 @@ def main():
     sc = decide.load_scenario(ROOT / "inputs" / "baseline.toml")
     times = []
     f = timed("frontier (21 budgets)", lambda: A.frontier(sc), times)
-    t = timed("tornado (31 parameters, re-optimised)", lambda: A.tornado(sc), times)
+    t = timed(f"tornado ({int((sc.parameters().low < sc.parameters().high).sum())} "
+              "parameters, re-optimised)", lambda: A.tornado(sc), times)
     timed("two_way (11 x 11)", lambda: A.two_way(
         sc, "levers.precursor.max_effect", "levers.counter_network.cost_per_pct"), times)
     mc = timed("monte_carlo (10,000 draws)", lambda: decide.monte_carlo(sc, n=10_000, seed=1),
