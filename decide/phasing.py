@@ -102,12 +102,6 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
     opt = importlib.import_module("decide.optimize")
 
     started = time.perf_counter()
-    if sc.interactions:
-        from .errors import ScenarioError
-
-        raise ScenarioError("interactions (complementarity, balloon cap) are supported by "
-                            "flat allocations only, not yet by phased plans",
-                            file=sc.source, key="interactions", has_value=False)
     opt.check_feasible(sc.with_overrides({"budget": _yearly_limits(sc)[3]}))
     lower, upper = opt.spend_bounds(sc)
     yearly, envelope, year_min, year_max = _yearly_limits(sc)
@@ -134,6 +128,21 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
         return pulp.lpSum(c * v for c, v in terms if c != 0.0)
 
     effs = [[eff(i, u) for u in range(U)] for i in range(L)]
+    if inp.complementarity is not None:  # w_u <= E_by(u), w_u <= E_b(u); E_b += gamma w_u
+        b, by, gamma = inp.complementarity
+        w = [pulp.LpVariable(f"w_{u}") for u in range(U)]
+        for u in range(U):
+            prob += w[u] - effs[by][u] <= 0.0, f"wby_{u}"
+            prob += w[u] - effs[b][u] <= 0.0, f"wb_{u}"
+        effs[b] = [effs[b][u] + float(gamma) * w[u] for u in range(U)]
+    q, skip = None, set()
+    if inp.balloon is not None:  # q_u <= c_a z_a + c_b z_b, q_u <= cap
+        ia, ib, cap_ab = inp.balloon
+        skip = {ia, ib}
+        q = [pulp.LpVariable(f"q_{u}", upBound=float(cap_ab)) for u in range(U)]
+        for u in range(U):
+            prob += q[u] - float(inp.weight[ia]) * z[ia][u] - float(inp.weight[ib]) \
+                * z[ib][u] <= 0.0, f"q_{u}"
     # yearly limits
     for t in range(T):
         total = pulp.lpSum(x[i][t] for i in range(L))
@@ -176,8 +185,10 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
                            f"rc_{counter['n']}")
 
     def cut_v(u, y0_all, y0_dem):
-        for v, y0, expr in ((va[u], y0_all, pulp.lpSum(float(inp.weight[i]) * z[i][u]
-                                                         for i in range(L))),
+        total = pulp.lpSum(float(inp.weight[i]) * z[i][u] for i in range(L) if i not in skip)
+        if q is not None:
+            total = total + q[u]
+        for v, y0, expr in ((va[u], y0_all, total),
                             (vd[u] if vd else None, y0_dem,
                              pulp.lpSum(z[i][u] for i in np.flatnonzero(inp.demand)))):
             if v is None:
@@ -221,14 +232,14 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
         gap = max(bound - best_val, 0.0)
         if gap <= max(opt.GAP_REL * (best_val + eps * best.sum()), opt.GAP_ABS):
             break
-        e = timing.effective_spend(ext, inp.profile)
+        e = mdl.boosted(timing.effective_spend(ext, inp.profile), inp)
         z_val = np.array([[z[i][u].varValue or 0.0 for u in range(U)] for i in range(L)])
         z_true = rsp.response(e, inp.form[:, None], inp.cap[:, None], inp.slope0[:, None])
         for i in sat:
             for u in range(U):
                 cut_z(i, u, float(e[i, u]))
-        y_lp = (inp.weight[:, None] * z_val).sum(axis=0)
-        y_true = (inp.weight[:, None] * z_true).sum(axis=0)
+        y_lp = mdl.combined_reduction(inp.weight[:, None] * z_val, inp)
+        y_true = mdl.combined_reduction(inp.weight[:, None] * z_true, inp)
         yd_lp = z_val[inp.demand].sum(axis=0)
         yd_true = z_true[inp.demand].sum(axis=0)
         for u in range(U):
