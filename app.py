@@ -57,14 +57,14 @@ def scenario_files():
 
 
 def base_scenario():
-    """(scenario, identity, error) for the file picked or uploaded."""
+    """(scenario, identity) for the file picked or uploaded."""
     upload = st.session_state.get("upload_ok")
     if upload is not None:
         name, data, kind = upload
-        return decide.parse_scenario(data, source=name, kind=kind), f"upload:{name}", None
+        return decide.parse_scenario(data, source=name, kind=kind), f"upload:{name}"
     name = st.session_state.get("scenario_file", DEFAULT)
     return decide.parse_scenario(load_file(name).encode(), source=f"inputs/{name}"), \
-        f"file:{name}", None
+        f"file:{name}"
 
 
 def reset_widgets():
@@ -578,7 +578,7 @@ def main():
         wanted = st.query_params.get("scenario", DEFAULT)
         st.session_state["scenario_file"] = wanted if wanted in scenario_files() else DEFAULT
     try:
-        base, identity, _ = base_scenario()
+        base, identity = base_scenario()
     except decide.ScenarioError as exc:
         st.error(f"Cannot load the scenario: {exc}")
         return

@@ -298,6 +298,13 @@ class RobustResult:
     alpha: float
 
 
+def _deaths_at(b, spend):
+    """The objective's deaths per draw (discounted if the scenario discounts) for one
+    allocation (shape (L,), shared by every draw) or one per draw (shape (N, L))."""
+    spend = np.broadcast_to(np.asarray(spend, dtype=float), b.lower.shape)
+    return b.scale.sum(axis=1) - fast.averted_and_gradient(b, spend)[0]
+
+
 def _cvar(values, alpha):
     values = np.asarray(values, dtype=float)
     eta = np.quantile(values, alpha, method="inverted_cdf")
@@ -325,7 +332,7 @@ def _kelley(b, totals, optimal, objective, alpha, tol, max_iterations, rows=()):
     """
     import highspy
 
-    from .lp import new_highs
+    from .lp import new_highs, row_bounds
 
     n, n_lev = b.lower.shape
     lower, upper, budget = b.lower[0], b.upper[0], float(b.budget[0])
@@ -362,8 +369,7 @@ def _kelley(b, totals, optimal, objective, alpha, tol, max_iterations, rows=()):
     h.addRow(-inf, budget / money, n_lev, np.arange(n_lev, dtype=np.int32),
              np.ones(n_lev))
     for _, coeffs, sense, rhs in rows:  # custom constraints and the Mexico cap
-        lo, hi = {"<=": (-inf, rhs), ">=": (rhs, inf), "==": (rhs, rhs)}[sense]
-        h.addRow(lo, hi, n_lev, np.arange(n_lev, dtype=np.int32),
+        h.addRow(*row_bounds(sense, rhs), n_lev, np.arange(n_lev, dtype=np.int32),
                  np.asarray(coeffs, dtype=float) * money)
     best_x, best_val, lower_bound = None, np.inf, -np.inf
 
@@ -454,7 +460,7 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
     values = sample_parameters(params, 0, n, root, sc.correlations)
     spend_star, _, b, *_ = solve_draws_on(sc, values, n, executor)
     totals = b.scale.sum(axis=1)
-    optimal = totals - fast.averted_and_gradient(b, spend_star)[0]
+    optimal = _deaths_at(b, spend_star)
     tol = tol if tol is not None else max(1e-4 * float((totals - optimal).mean()), 0.01)
     from .optimize import extra_rows
 
@@ -462,8 +468,7 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
     if objective == "expected" and fast.in_scope(sc):
         x, certified = fast.solve_batch(fast.MeanBatch(b))
         x = x[0]
-        deaths = totals - fast.averted_and_gradient(b, np.repeat(x[None], n, axis=0))[0]
-        value = float(deaths.mean())
+        value = float(_deaths_at(b, x).mean())
         gap = float(fast.certificate(fast.MeanBatch(b), x[None])[0])
         method = ("expected deaths solved by the barrier/Newton engine on the mean of "
                   "the draws' objectives; certified by the concavity bound")
@@ -476,7 +481,7 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
                                      max_iterations, rows)
         method = (f"LP cutting planes (Kelley) with per-draw epigraphs, HiGHS; {its} "
                   "rounds; certified by the LP's lower bound")
-    deaths = totals - fast.averted_and_gradient(b, np.repeat(x[None], n, axis=0))[0]
+    deaths = _deaths_at(b, x)
     draws = pd.DataFrame({"draw": np.arange(n), "deaths": deaths, "optimal_deaths": optimal,
                           "regret": deaths - optimal})
     oos = _out_of_sample(sc, x, root, n, out_of_sample or n, alpha, executor)
@@ -489,12 +494,11 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
 def _out_of_sample(sc, x, root, start, m, alpha, executor=None):
     values = sample_parameters(sc.parameters(), start, start + m, root, sc.correlations)
     spend_star, _, b, *_ = solve_draws_on(sc, values, m, executor)
-    totals = b.scale.sum(axis=1)
-    optimal = totals - fast.averted_and_gradient(b, spend_star)[0]
+    optimal = _deaths_at(b, spend_star)
     rows = []
     base = optimize(sc).spend.to_numpy()
     for label, alloc in (("robust", x), ("base case", base)):
-        deaths = totals - fast.averted_and_gradient(b, np.repeat(alloc[None], m, axis=0))[0]
+        deaths = _deaths_at(b, alloc)
         regret = deaths - optimal
         rows.append({"allocation": label, "mean_deaths": float(deaths.mean()),
                      "mean_regret": float(regret.mean()), "max_regret": float(regret.max()),
@@ -529,11 +533,6 @@ def _expected_optimum(sc, b):
     return x
 
 
-def _mean_deaths(b, x):
-    return b.scale.sum(axis=1) - fast.averted_and_gradient(
-        b, np.repeat(np.asarray(x)[None], len(b), axis=0))[0]
-
-
 def evpi(sc, *, n, seed=None, executor=None):
     """Expected value of perfect information: EVPI = min_x E[D] - E[min_x D].
 
@@ -558,21 +557,17 @@ def evpi(sc, *, n, seed=None, executor=None):
     values = sample_parameters(sc.parameters(), 0, n, root, sc.correlations)
     spend_star, _, b, *_ = solve_draws_on(sc, values, n, executor)
     x_e = _expected_optimum(sc, b)
-    diff = _mean_deaths(b, x_e) - _mean_deaths_each(b, spend_star)
-    diff = np.maximum(diff, 0.0)  # each draw's optimum is at least as good (to tolerance)
+    at_e, at_own = _deaths_at(b, x_e), _deaths_at(b, spend_star)
+    diff = np.maximum(at_e - at_own, 0.0)  # each draw's own optimum is at least as good
     value, se = float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(n))
     per = _death_price(sc)
     out = pd.DataFrame([{"evpi_deaths": value, "se_deaths": se,
                          "evpi_musd_per_year": value * per, "se_musd_per_year": se * per,
-                         "expected_deaths": float(_mean_deaths(b, x_e).mean()),
-                         "mean_optimal_deaths": float(_mean_deaths_each(b, spend_star).mean()),
+                         "expected_deaths": float(at_e.mean()),
+                         "mean_optimal_deaths": float(at_own.mean()),
                          "n": n}])
     out.attrs["spend"] = dict(zip(sc.lever_names, x_e.tolist()))
     return out
-
-
-def _mean_deaths_each(b, spend):
-    return b.scale.sum(axis=1) - fast.averted_and_gradient(b, spend)[0]
 
 
 def evppi(sc, parameters, *, n, seed=None, inner=200, executor=None):
@@ -603,14 +598,14 @@ def evppi(sc, parameters, *, n, seed=None, inner=200, executor=None):
         values[name] = np.repeat(values[name][::inner], inner)
     spend_star, _, b, *_ = solve_draws_on(sc, values, total, executor)
     x_e = _expected_optimum(sc, b)
-    d_e = _mean_deaths(b, x_e)
+    d_e = _deaths_at(b, x_e)
     gains = np.empty(n)
     for j in range(n):
         group = b.take(np.arange(j * inner, (j + 1) * inner))
         x_j = _expected_optimum(sc, group)
-        gains[j] = d_e[j * inner:(j + 1) * inner].mean() - _mean_deaths(group, x_j).mean()
+        gains[j] = d_e[j * inner:(j + 1) * inner].mean() - _deaths_at(group, x_j).mean()
     gains = np.maximum(gains, 0.0)
-    perfect = np.maximum(d_e - _mean_deaths_each(b, spend_star), 0.0)
+    perfect = np.maximum(d_e - _deaths_at(b, spend_star), 0.0)
     per = _death_price(sc)
     value, se = float(gains.mean()), float(gains.std(ddof=1) / np.sqrt(n))
     return pd.DataFrame([{"parameters": "+".join(names), "evppi_deaths": value,

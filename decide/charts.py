@@ -131,9 +131,10 @@ def pareto_chart(p):
 
 def save_chart(chart, path):
     """Write a chart to ``.html`` or ``.png`` (atomically)."""
-    import os
-    import tempfile
+    import io
     from pathlib import Path
+
+    from .export import write_atomic
 
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
@@ -147,12 +148,7 @@ def save_chart(chart, path):
                 chart = chart.properties(width=720)
             except Exception:  # noqa: BLE001 - compound charts take no width
                 pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}",
-                               dir=path.parent or ".")
-    os.close(fd)
-    try:
-        chart.save(tmp, format=fmt)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    buf = io.BytesIO() if fmt == "png" else io.StringIO()
+    chart.save(buf, format=fmt)
+    data = buf.getvalue()
+    write_atomic(path, data if isinstance(data, bytes) else data.encode())

@@ -186,11 +186,11 @@ def cmd_params(args):
 
 
 def cmd_monte_carlo(args):
-    import os
-    import tempfile
+    import contextlib
 
     import pandas as pd
 
+    from . import export
     from .montecarlo import monte_carlo_chunks
 
     sc = _load(args)
@@ -198,15 +198,11 @@ def cmd_monte_carlo(args):
     chunks = monte_carlo_chunks(sc, n=n, seed=args.seed, chunk=args.chunk,
                                 executor=args.executor)
     summary = _RunningSummary(sc.lever_names)
-    tmp = None
-    try:
-        if args.out:
-            out_dir = os.path.dirname(os.path.abspath(args.out))
-            fd, tmp = tempfile.mkstemp(prefix=".mc.", suffix=".csv", dir=out_dir)
-            fh = os.fdopen(fd, "w", newline="")
+    with (export.atomic_file(args.out, "w") if args.out
+          else contextlib.nullcontext()) as fh:
         done = 0
-        for k, frame in enumerate(chunks):
-            if args.out:
+        for k, frame in enumerate(chunks):  # streamed: one chunk in memory at a time
+            if fh is not None:
                 frame.to_csv(fh, index=False, header=(k == 0))
             summary.add(frame)
             done += len(frame)
@@ -215,18 +211,8 @@ def cmd_monte_carlo(args):
                       f"{frame.attrs['engine']}", end="", file=sys.stderr, flush=True)
         if not args.quiet:
             print(file=sys.stderr)
-        if args.out:
-            fh.close()
-            os.replace(tmp, args.out)
-            tmp = None
-            print(f"wrote {args.out}", file=sys.stderr)
-    finally:
-        if tmp is not None:
-            try:
-                fh.close()
-            except Exception:  # noqa: BLE001 - already failing; keep the first error
-                pass
-            os.unlink(tmp)
+    if args.out:
+        print(f"wrote {args.out}", file=sys.stderr)
     with pd.option_context("display.width", 200):
         sys.stdout.write(summary.text(n, args.seed))
     if args.plot:

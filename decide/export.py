@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -13,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = ["FORMATS", "to_csv_bytes", "to_json_bytes", "to_xlsx_bytes", "export_bytes",
-           "write_atomic", "provenance"]
+           "write_atomic", "atomic_file", "provenance"]
 
 FORMATS = ("csv", "json", "xlsx")
 
@@ -92,16 +93,24 @@ def export_bytes(res, fmt, timestamp=None):
     raise ValueError(f"unknown format '{fmt}': choose one of {', '.join(FORMATS)}")
 
 
-def write_atomic(path, data: bytes):
-    """Write ``data`` to ``path`` via a temporary file and a rename: all or nothing."""
+@contextlib.contextmanager
+def atomic_file(path, mode="wb"):
+    """A file to write ``path`` through: a temporary file in the same folder, renamed
+    over ``path`` only if the block completes (a failed run leaves no file)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"newline": ""})) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path, data: bytes):
+    """Write ``data`` to ``path`` via a temporary file and a rename: all or nothing."""
+    with atomic_file(path) as fh:
+        fh.write(data)

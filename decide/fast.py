@@ -58,8 +58,9 @@ class Batch:
     def statics(self):
         """Per-draw constants of the saturating curves (cached): with
         ``ex = exp(-rate_t * x)``, ``c z = wcap (1 - ex)``, ``c dz/dx = wslope ex`` and
-        ``c d2z/dx2 = -wcurv ex`` (the formulas of `models.response.saturating_terms`,
-        with the chain rule through ``E = M x``)."""
+        ``c d2z/dx2 = -wcurv ex`` (`models.response.response` and ``response_slope``
+        for the saturating form, differentiated through ``E = M x``; tests check the
+        batch against `evaluate`)."""
         if not hasattr(self, "_statics"):
             rate = rsp.saturating_rate(self.cap, self.slope0)[:, :, None]
             c = self.weight[:, :, None]

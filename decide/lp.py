@@ -293,6 +293,14 @@ def _flush_c_stdio():
         pass
 
 
+def row_bounds(sense, rhs):
+    """(lower, upper) of a HiGHS row ``expr (sense) rhs``."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    return {"<=": (-inf, rhs), ">=": (rhs, inf), "==": (rhs, rhs)}[sense]
+
+
 def new_highs():
     """A silent highspy model (its banner kept off stdout)."""
     import highspy

@@ -356,16 +356,11 @@ def _objective(x, inp, eps):
 
 
 def _linear_max(g, lower, upper, budget):
-    """max g.x over lower <= x <= upper, sum x <= budget (greedy, exact)."""
-    x = lower.copy()
-    room = budget - lower.sum()
-    for i in np.argsort(-g):
-        if g[i] <= 0 or room <= 0:
-            break
-        step = min(upper[i] - lower[i], room)
-        x[i] += step
-        room -= step
-    return x
+    """max g.x over lower <= x <= upper, sum x <= budget (the fast engine's greedy)."""
+    from .fast import _linear_max as greedy
+
+    fill = greedy(g[None], (upper - lower)[None], np.array([budget - lower.sum()]))
+    return lower + fill[0]
 
 
 def _project(x, lower, upper, budget):
@@ -649,7 +644,7 @@ def _allocation(sc, x, gap, solver, iterations, seconds, duals=None, funded=None
     plan = pd.DataFrame(np.tile(x, (sc.horizon, 1)), columns=names,
                         index=pd.RangeIndex(1, sc.horizon + 1, name="year"))
     by_year = deaths_by_year(sc, spend.to_dict())
-    deaths = evaluate(sc, spend.to_dict())
+    deaths = float(by_year["plan"].to_numpy().sum())  # = evaluate(sc, spend), computed once
     baseline = float(by_year["baseline"].sum())
     explicit = np.array([np.inf if lv.ceiling is None and lv.lock is None else u
                          for lv, u in zip(sc.levers, upper)])
@@ -743,23 +738,18 @@ def least_cost(sc: Scenario, *, deaths_averted, solver="cbc"):
     return replace(best, cost_gap=max(hi - lo, 0.0))
 
 
-def _linear_extreme(sc, coeffs, maximize=False):
-    """min (or max) of coeffs . x over the scenario's linear feasible set ($M per year)."""
-    import highspy
-
+def _linear_extreme(sc, coeffs):
+    """min of coeffs . x over the scenario's linear feasible set ($M per year)."""
     from .lp import new_highs
 
     lower, upper = spend_bounds(sc)
     h = new_highs()
-    inf = highspy.kHighsInf
     n = len(lower)
+    cols = np.arange(n, dtype=np.int32)
     h.addVars(n, lower, upper)
-    h.addRow(-inf, sc.budget, n, np.arange(n, dtype=np.int32), np.ones(n))
-    for _, a, sense, rhs in extra_rows(sc):
-        lo, hi = {"<=": (-inf, rhs), ">=": (rhs, inf), "==": (rhs, rhs)}[sense]
-        h.addRow(lo, hi, n, np.arange(n, dtype=np.int32), np.asarray(a, dtype=float))
-    h.changeColsCost(n, np.arange(n, dtype=np.int32),
-                     -np.asarray(coeffs, dtype=float) if maximize else np.asarray(coeffs))
+    for _, a, sense, rhs in [("budget", np.ones(n), "<=", sc.budget)] + extra_rows(sc):
+        h.addRow(*lpmod.row_bounds(sense, rhs), n, cols, np.asarray(a, dtype=float))
+    h.changeColsCost(n, cols, np.asarray(coeffs, dtype=float))
     h.run()
     x = np.array(h.getSolution().col_value[:n])
     return float(np.asarray(coeffs) @ x)

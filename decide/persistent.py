@@ -50,7 +50,7 @@ class PersistentFlatLP:
         self.usable = min(self.budget, self.upper.sum())
         self.money = float(max(self.usable, 1.0))
         self.eps = 1e-3 * 0.01 / max(self.usable, 1.0)
-        from .lp import new_highs
+        from .lp import new_highs, row_bounds
 
         h = new_highs()
         h.setOptionValue("output_flag", False)
@@ -94,8 +94,9 @@ class PersistentFlatLP:
         from .optimize import extra_rows
 
         for name, coeffs, sense, rhs in extra_rows(sc):
-            lo, hi = {"<=": (-inf, rhs), ">=": (rhs, inf), "==": (rhs, rhs)}[sense]
-            self._add_row(("row", name), lo, hi, self.ix, np.asarray(coeffs) * self.money)
+            self._add_row(("row", name), *row_bounds(sense, rhs), self.ix,
+                          np.asarray(coeffs) * self.money)
+        self.coupled = bool(extra_rows(sc))  # rows beyond the budget: clip, do not rescale
         self.n_base_rows = h.getNumRow()
 
     def _add_row(self, key, lo, hi, idx, val):
@@ -205,9 +206,8 @@ class PersistentFlatLP:
                                       solver="highs", status=status)
                 sol = np.array(h.getSolution().col_value)
                 x = np.clip(sol[self.ix] * self.money, self.lower, self.upper) \
-                    if len(self.rows) and any(k[0] == "row" for k in self.rows) else \
-                    opt._project(sol[self.ix] * self.money, self.lower, self.upper,
-                                 self.budget)
+                    if self.coupled else opt._project(sol[self.ix] * self.money,
+                                                      self.lower, self.upper, self.budget)
                 bound = h.getInfo().objective_function_value
                 value = opt._objective(x, inp, self.eps)
                 gap = opt._gap(x, value, bound, inp, self.eps, self.lower, self.upper,

@@ -261,7 +261,7 @@ def _phased_allocation(sc, plan, gap, solver, iterations, seconds, duals, tail, 
     frame = pd.DataFrame(plan, columns=names,
                          index=pd.RangeIndex(1, sc.horizon + 1, name="year"))
     by_year = opt.deaths_by_year(sc, frame)
-    deaths = opt.evaluate(sc, frame)
+    deaths = float(by_year["plan"].to_numpy().sum())  # = evaluate(sc, plan), computed once
     baseline = float(by_year["baseline"].sum())
     mean = plan.mean(axis=0)
     yd = mdl.yearly_deaths(extend_plan(plan, tail), inp)

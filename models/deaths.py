@@ -18,6 +18,7 @@ exponential of a concave function of spend, so deaths are convex in the plan.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -105,17 +106,19 @@ class ModelInputs:
         """True when levers interact (complementarity or a shared balloon cap)."""
         return self.complementarity is not None or self.balloon is not None
 
-    @property
+    # Derived arrays are computed once per (frozen) instance: the optimiser reads them
+    # in every refinement round.
+    @cached_property
     def cap(self):
         """Largest cut per lever, log units."""
         return rsp.log_cap(self.max_effect)
 
-    @property
+    @cached_property
     def slope0(self):
         """Initial response slope per lever, log units per $M."""
         return rsp.initial_slope(self.cost_per_pct)
 
-    @property
+    @cached_property
     def weight(self):
         """Channel weight ``c_i`` per lever (1 for demand levers)."""
         return np.where(
@@ -126,19 +129,19 @@ class ModelInputs:
             ),
         )
 
-    @property
+    @cached_property
     def profile(self):
         """Flat-plan yearly effect weights ``M[i, u]``, shape (L, T)."""
         return timing.year_profile(
             self.horizon, self.onset, self.adaptation_time, self.retained, self.market_lag
         )
 
-    @property
+    @cached_property
     def baseline(self):
         """Baseline deaths per year, shape (T,)."""
         return baseline_by_year(self.baseline_deaths, self.baseline_trend, self.horizon)
 
-    @property
+    @cached_property
     def discount(self):
         """Objective weight per year, shape (T,)."""
         return discount_weights(self.horizon, self.discount_rate)

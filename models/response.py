@@ -27,8 +27,6 @@ __all__ = [
     "initial_slope",
     "response",
     "response_slope",
-    "response_curvature",
-    "saturating_terms",
     "saturating_rate",
 ]
 
@@ -138,41 +136,6 @@ def response_slope(effective_spend, form, cap, slope0):
     return np.where(np.asarray(form) == SATURATING, sat, lin)
 
 
-def response_curvature(effective_spend, form, cap, slope0):
-    """Second derivative of `response` (0 on both pieces of ``linear_cap``).
-
-    Returns
-    -------
-    ndarray
-        Log units per ($M per year) squared; <= 0 (the curves are concave).
-    """
-    e = np.asarray(effective_spend, dtype=float)
-    cap = np.asarray(cap, dtype=float)
-    slope0 = np.asarray(slope0, dtype=float)
-    ratio = _ratio(slope0, cap)
-    sat = np.where(cap > 0, -slope0 * ratio * np.exp(-_scaled(slope0, cap, e)), 0.0)
-    return np.where(np.asarray(form) == SATURATING, sat, 0.0)
-
-
-def saturating_terms(effective_spend, cap, slope0):
-    """Value, slope and curvature of the ``saturating`` curve in one pass (one exp).
-
-    The same formulas as `response`, `response_slope` and `response_curvature` for
-    ``form = SATURATING``; the fast engine calls this in its inner loop.
-
-    Returns
-    -------
-    tuple of ndarray
-        ``z`` (log units), ``dz/dE`` (log units per $M), ``d2z/dE2``.
-    """
-    cap = np.asarray(cap, dtype=float)
-    slope0 = np.asarray(slope0, dtype=float)
-    ex = np.exp(-_scaled(slope0, cap, np.asarray(effective_spend, dtype=float)))
-    live = cap > 0
-    z = np.where(live, cap * (1.0 - ex), 0.0)
-    dz = np.where(live, slope0 * ex, 0.0)
-    d2z = np.where(live, -slope0 * _ratio(slope0, cap) * ex, 0.0)
-    return z, dz, d2z
 
 
 def saturating_rate(cap, slope0):
