@@ -14,10 +14,8 @@ import pandas as pd
 import streamlit as st
 
 import decide
-from decide import analyses, charts, export
-from decide.brief import briefing_html
-from decide.caveats import CAVEATS
-from decide.compare import compare
+from decide import analyses
+from decide.reporting import CAVEATS, briefing_html, charts, compare, export
 from decide.scenario import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parent

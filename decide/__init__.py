@@ -7,17 +7,30 @@
 True
 """
 
-from .analyses import RobustResult, evpi, evppi, frontier, robust, sobol, tornado, two_way
+from .analyses import (
+    RobustResult,
+    evpi,
+    evppi,
+    frontier,
+    monte_carlo,
+    monte_carlo_chunks,
+    robust,
+    sobol,
+    summarize,
+    tornado,
+    two_way,
+)
 from .errors import DecideError, InfeasibleError, ScenarioError, SolverError
-from .montecarlo import monte_carlo, monte_carlo_chunks, summarize
-from .optimize import (
-                       Allocation,
-                       deaths_by_year,
-                       evaluate,
-                       least_cost,
-                       mexico_homicides,
-                       optimize,
-                       pareto,
+from .optimization import (
+    Allocation,
+    ResultCache,
+    Status,
+    deaths_by_year,
+    evaluate,
+    least_cost,
+    mexico_homicides,
+    optimize,
+    pareto,
 )
 from .scenario import Lever, Param, Scenario, load_scenario, parse_scenario
 
@@ -25,6 +38,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Allocation",
+    "ResultCache",
+    "Status",
     "RobustResult",
     "evpi",
     "evppi",

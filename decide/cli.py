@@ -101,8 +101,8 @@ def _format_table(res):
 
 
 def cmd_solve(args):
-    from . import export
-    from .optimize import optimize
+    from .optimization import optimize
+    from .reporting import export
 
     sc = _load(args)
     res = optimize(sc, solver=args.solver, time_limit=args.time_limit, phasing=args.phasing)
@@ -126,10 +126,10 @@ def cmd_solve(args):
 
 
 def cmd_brief(args):
-    from . import export
-    from .brief import briefing_html
-    from .montecarlo import monte_carlo
-    from .optimize import optimize
+    from .analyses import monte_carlo
+    from .optimization import optimize
+    from .reporting import export
+    from .reporting.brief import briefing_html
     from .scenario import load_scenario
 
     reference = load_scenario(args.scenario)
@@ -146,8 +146,8 @@ def cmd_brief(args):
 
 
 def cmd_least_cost(args):
-    from . import export
-    from .optimize import least_cost
+    from .optimization import least_cost
+    from .reporting import export
 
     sc = _load(args)
     res = least_cost(sc, deaths_averted=args.deaths_averted, solver=args.solver)
@@ -164,8 +164,8 @@ def cmd_least_cost(args):
 
 
 def cmd_pareto(args):
-    from . import charts
-    from .optimize import pareto
+    from .optimization import pareto
+    from .reporting import charts
 
     p = pareto(_load(args), n=args.n)
     _emit(args, p, lambda: charts.pareto_chart(p))
@@ -190,8 +190,8 @@ def cmd_monte_carlo(args):
 
     import pandas as pd
 
-    from . import export
-    from .montecarlo import monte_carlo_chunks
+    from .analyses import monte_carlo_chunks
+    from .reporting import export
 
     sc = _load(args)
     n = args.n
@@ -216,7 +216,7 @@ def cmd_monte_carlo(args):
     with pd.option_context("display.width", 200):
         sys.stdout.write(summary.text(n, args.seed))
     if args.plot:
-        from . import charts
+        from .reporting import charts
 
         labels = {lv.name: lv.label for lv in sc.levers}
         sample = pd.concat(summary.frames, ignore_index=True)
@@ -275,7 +275,7 @@ def _write_table(df, path, extra=None):
     import io
     import json
 
-    from . import export
+    from .reporting import export
 
     suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     if suffix == "csv":
@@ -322,7 +322,7 @@ def _emit(args, df, chart=None, extra=None):
     if getattr(args, "plot", None):
         if chart is None:
             raise _UsageError("this analysis has no chart")
-        from .charts import save_chart
+        from .reporting.charts import save_chart
 
         try:
             save_chart(chart(), args.plot)
@@ -334,7 +334,8 @@ def _emit(args, df, chart=None, extra=None):
 def cmd_frontier(args):
     import numpy as np
 
-    from . import analyses, charts
+    from . import analyses
+    from .reporting import charts
 
     sc = _load(args)
     budgets = (np.linspace(args.min_budget, args.max_budget, args.points)
@@ -345,7 +346,8 @@ def cmd_frontier(args):
 
 
 def cmd_tornado(args):
-    from . import analyses, charts
+    from . import analyses
+    from .reporting import charts
 
     sc = _load(args)
     t = analyses.tornado(sc, parameters=args.parameter, reoptimize=not args.fixed,
@@ -355,7 +357,8 @@ def cmd_tornado(args):
 
 
 def cmd_two_way(args):
-    from . import analyses, charts
+    from . import analyses
+    from .reporting import charts
 
     sc = _load(args)
     tw = analyses.two_way(sc, args.x, args.y, n=args.n, executor=args.executor)
@@ -523,7 +526,7 @@ def build_parser():
     a.add_argument("--output", default="deaths_averted",
                    help="deaths_averted or share.<lever>")
     b = sub.add_parser("brief", help="a printable one-page HTML briefing of the optimal "
-                                     "allocation (decide.brief.briefing_html)")
+                                     "allocation (decide.reporting.briefing_html)")
     b.add_argument("scenario")
     b.add_argument("--set", action="append", metavar="KEY=VALUE")
     b.add_argument("--out", help="write the HTML here (atomically) instead of stdout")

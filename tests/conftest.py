@@ -20,11 +20,3 @@ def two_lever():
     import decide
 
     return decide.load_scenario(DATA / "two_lever.toml")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_optimize_cache():
-    import importlib
-
-    importlib.import_module("decide.optimize").clear_cache()
-    yield

@@ -6,7 +6,11 @@ import pytest
 
 import decide
 from decide import analyses as A
-from decide import fast
+from decide.analyses import one_way
+from decide.analyses.common import uncertain
+from decide.analyses.sampling import sample_parameters
+from decide.optimization import newton as fast
+from decide.optimization.cutting_planes import robust_value
 
 from .conftest import DATA
 
@@ -60,7 +64,7 @@ def test_robust_expected_no_worse_than_any_draw_optimum(baseline):
     r = A.robust(baseline, n=120, seed=4, objective="expected")
     averted = (r.draws["optimal_deaths"].max() - r.draws["optimal_deaths"]).mean()
     assert 0 <= r.gap <= max(1e-4 * averted, 0.01) + 1e-6 or r.gap < 1e-3
-    values = decide.sampling.sample_parameters(baseline.parameters(), 0, 120, 4)
+    values = sample_parameters(baseline.parameters(), 0, 120, 4)
     b = fast.batch_inputs(baseline, values, 120)
     for k in range(0, 120, 7):
         xs, _ = fast.solve_batch(b.take([k]))
@@ -73,13 +77,13 @@ def test_robust_expected_no_worse_than_any_draw_optimum(baseline):
 @pytest.mark.parametrize("objective", ["expected", "regret", "cvar", "cvar_regret"])
 def test_robust_matches_brute_force_on_two_levers_twenty_draws(two_lever, objective):
     r = A.robust(two_lever, n=20, seed=5, objective=objective, alpha=0.8)
-    values = decide.sampling.sample_parameters(two_lever.parameters(), 0, 20, 5)
+    values = sample_parameters(two_lever.parameters(), 0, 20, 5)
     b = fast.batch_inputs(two_lever, values, 20)
     optimal = r.draws["optimal_deaths"].to_numpy()
 
     def value(xa):
         x = np.array([[xa, two_lever.budget - xa]])
-        return A._robust_value(fast.batch_deaths(b, np.repeat(x, 20, axis=0)), optimal,
+        return robust_value(fast.batch_deaths(b, np.repeat(x, 20, axis=0)), optimal,
                                objective, 0.8)
 
     coarse = np.linspace(0, two_lever.budget, 801)
@@ -118,8 +122,8 @@ def test_tornado_sorted_and_switching_value(two_lever):
         {"levers.b.cost_per_pct": v - 1e-3 * (v - lo)})).spend.to_numpy()
     after = decide.optimize(two_lever.with_overrides(
         {"levers.b.cost_per_pct": min(v + 1e-3 * (v - lo), 500)})).spend.to_numpy()
-    assert not A._changed(before, base, two_lever.budget)
-    assert A._changed(after, base, two_lever.budget)
+    assert not one_way._changed(before, base, two_lever.budget)
+    assert one_way._changed(after, base, two_lever.budget)
     fixed = A.tornado(two_lever, parameters=["levers.b.cost_per_pct"], reoptimize=False)
     assert not fixed["allocation_changed"].any()
     assert (fixed["regret"] >= 0).all()
@@ -221,10 +225,10 @@ def test_golden_monte_carlo_and_evpi_under_a_fixed_seed(baseline):
 def test_fast_tornado_matches_the_lp_tornado(baseline):
     names = ["levers.counter_network.cost_per_pct", "levers.gun_flow.alpha",
              "market.supply_elasticity", "levers.precursor.max_effect"]
-    table = A._uncertain(baseline, names)
+    table = uncertain(baseline, names)
     base = decide.optimize(baseline)
-    fast_rows = pd.DataFrame(A._tornado_fast(baseline, table, base, True, None))
-    lp_rows = pd.DataFrame(A._tornado_lp(baseline, table, base, True, None))
+    fast_rows = pd.DataFrame(one_way._tornado_fast(baseline, table, base, True, None))
+    lp_rows = pd.DataFrame(one_way._tornado_lp(baseline, table, base, True, None))
     assert (fast_rows["allocation_changed"] == lp_rows["allocation_changed"]).all()
     np.testing.assert_allclose(fast_rows["deaths"], lp_rows["deaths"], atol=0.5)
     both = fast_rows["switching_value"].notna()

@@ -224,7 +224,7 @@ def test_model_and_sources_tab(fresh):
 
 
 def test_briefing_contents(baseline):
-    from decide.brief import briefing_html
+    from decide.reporting.brief import briefing_html
 
     sc = baseline.with_overrides({"budget": 1500})
     res = decide.optimize(sc)

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import decide
-from decide import export
 from decide.cli import main
+from decide.reporting import export
 
 from .conftest import ROOT
 
@@ -59,7 +59,7 @@ def test_errors_are_one_line_with_exit_code(capsys, argv, code, text):
 
 
 def test_solver_failure_exits_3(capsys, monkeypatch):
-    from decide import lp
+    from decide.optimization import lp
 
     def broken(*a, **k):
         raise decide.SolverError("solver 'cbc' returned status 'Not Solved'", solver="cbc",
@@ -72,7 +72,7 @@ def test_solver_failure_exits_3(capsys, monkeypatch):
 def test_internal_error_exits_1_without_traceback(capsys, monkeypatch):
     import importlib
 
-    opt = importlib.import_module("decide.optimize")
+    opt = importlib.import_module("decide.optimization.flat")
     monkeypatch.setattr(opt, "check_feasible", lambda sc: 1 / 0)
     assert main(["solve", BASELINE]) == 1
     err = capsys.readouterr().err

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 import decide
-from decide import fast
-from decide.sampling import BLOCK, pert, sample_parameters
+from decide.analyses.sampling import BLOCK, pert, sample_parameters
+from decide.optimization import newton as fast
 
 from .conftest import DATA, ROOT
 
@@ -125,7 +125,7 @@ def test_out_of_scope_scenarios_use_the_lp():
 
 
 def test_in_scope_scenarios_use_the_fast_engine(monkeypatch, baseline):
-    import decide.montecarlo as mcmod
+    import decide.optimization.draws as mcmod
 
     def boom(*a, **k):
         raise AssertionError("the LP must not run for an in-scope scenario")
@@ -148,7 +148,7 @@ def test_bad_monte_carlo_arguments(baseline):
 
 
 def test_persistent_highs_model_matches_optimize_per_draw():
-    from decide.persistent import PersistentFlatLP
+    from decide.optimization.persistent import PersistentFlatLP
 
     for path in (DATA / "rand1994.toml", ROOT / "inputs" / "treatment_comparator.toml"):
         sc = decide.load_scenario(path)

@@ -175,7 +175,7 @@ def test_fuzz_raw_bytes(data, kind):
                                                                   HealthCheck.function_scoped_fixture])
 @given(raw=mutated(), kind=st.sampled_from(["toml", "json"]))
 def test_fuzz_through_the_cli(raw, kind, tmp_path_factory):
-    from decide.scenario import _to_toml
+    from decide.scenario.core import _to_toml
 
     folder = tmp_path_factory.mktemp("fuzz")
     path = folder / f"fuzz.{kind}"
@@ -204,7 +204,7 @@ def test_fuzz_through_the_cli(raw, kind, tmp_path_factory):
 def test_missing_solver_binary_exits_3(monkeypatch, capsys):
     import pulp
 
-    from decide import lp
+    from decide.optimization import lp
 
     monkeypatch.setattr(lp, "make_solver", lambda name, t=None: pulp.COIN_CMD(
         path="/nonexistent/cbc", msg=False))
@@ -266,7 +266,8 @@ def _finite(frame, allow=("cost_per_death_averted",)):
 
 @pytest.mark.parametrize("case", list(EXTREMES))
 def test_numerical_extremes(baseline, case):
-    from decide import analyses, export
+    from decide import analyses
+    from decide.reporting import export
 
     sc = EXTREMES[case](baseline)
     res = decide.optimize(sc)

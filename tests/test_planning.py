@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import decide
-from decide.constraints import ConstraintSyntaxError, parse_constraint
-from decide.phasing import phased_objective
+from decide.optimization.phased import phased_objective
+from decide.scenario import ConstraintSyntaxError, parse_constraint
 
 from .conftest import DATA
 
@@ -289,7 +289,7 @@ def test_constraint_option_on_the_cli(capsys):
 
 
 def test_time_limited_milp_returns_best_with_gap_and_warning(baseline, monkeypatch):
-    from decide import lp as lpmod
+    from decide.optimization import lp as lpmod
 
     real = lpmod.solve_lp
 

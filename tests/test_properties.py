@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import decide
-from decide.optimize import check_feasible, spend_bounds
+from decide.optimization import check_feasible, spend_bounds
 
 from .conftest import ROOT
 

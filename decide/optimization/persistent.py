@@ -1,7 +1,8 @@
 """A persistent, warm-started HiGHS model of the flat-allocation LP, for re-solving many
 draws of one scenario that the fast engine does not cover.
 
-The model's rows are built once (same outer approximation as `decide.lp`: tangent cuts at
+The model's rows are built once (same outer approximation as `decide.optimization.lp`:
+tangent cuts at
 fixed fractions of each lever's range and of the log-reduction range); each draw only
 changes coefficients, bounds and costs and re-solves from the previous basis. Refinement
 cuts added for one draw are deleted before the next, so the structure persists.
@@ -14,12 +15,13 @@ import numpy as np
 from models import deaths as mdl
 from models import response as rsp
 
-from .errors import SolverError
+from ..errors import SolverError
+from . import certificate as cert
+from .bounds import check_feasible, extra_rows, homicide_coefficients, spend_bounds
+from .certificate import TANGENT_GRID as _GRID
+from .solvers import new_highs, row_bounds
 
 __all__ = ["PersistentFlatLP"]
-
-_GRID = np.array([0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0])
-
 
 class PersistentFlatLP:
     """Re-solve ``sc`` for parameter draws with one HiGHS model.
@@ -37,8 +39,6 @@ class PersistentFlatLP:
             raise ValueError("the persistent LP covers budgets, bounds, custom constraints "
                              "and the Mexico cap; use optimize() for MILPs and interactions")
 
-        from .optimize import check_feasible, spend_bounds
-
         check_feasible(sc)
         self.sc = sc
         inp = sc.model_inputs()
@@ -49,9 +49,7 @@ class PersistentFlatLP:
         self.budget = sc.budget
         self.usable = min(self.budget, self.upper.sum())
         self.money = float(max(self.usable, 1.0))
-        self.eps = 1e-3 * 0.01 / max(self.usable, 1.0)
-        from .lp import new_highs, row_bounds
-
+        self.eps = cert.money_eps(self.usable)
         h = new_highs()
         h.setOptionValue("output_flag", False)
         self.h = h
@@ -91,8 +89,6 @@ class PersistentFlatLP:
                     self._add_row(("od", u, k), -inf, 0.0,
                                   np.concatenate([[self.ivd[u]], dem]), np.ones(len(dem) + 1))
         # custom constraints (fixed) and the Mexico cap (coefficients change with a draw)
-        from .optimize import extra_rows
-
         for name, coeffs, sense, rhs in extra_rows(sc):
             self._add_row(("row", name), *row_bounds(sense, rhs), self.ix,
                           np.asarray(coeffs) * self.money)
@@ -186,13 +182,10 @@ class PersistentFlatLP:
         gap : float
             Certified gap, deaths.
         """
-        import importlib
-
-        opt = importlib.import_module("decide.optimize")
         inp = self.sc.model_inputs(values=values)
         self._set_draw(inp)
         if ("row", "mexico") in self.rows:
-            coeffs = self.sc.horizon * opt.homicide_coefficients(self.sc, values) * self.money
+            coeffs = self.sc.horizon * homicide_coefficients(self.sc, values) * self.money
             for i in range(self.n_lev):
                 self.h.changeCoeff(self.rows[("row", "mexico")], int(self.ix[i]),
                                    float(coeffs[i]))
@@ -206,13 +199,13 @@ class PersistentFlatLP:
                                       solver="highs", status=status)
                 sol = np.array(h.getSolution().col_value)
                 x = np.clip(sol[self.ix] * self.money, self.lower, self.upper) \
-                    if self.coupled else opt._project(sol[self.ix] * self.money,
+                    if self.coupled else cert.project(sol[self.ix] * self.money,
                                                       self.lower, self.upper, self.budget)
                 bound = h.getInfo().objective_function_value
-                value = opt._objective(x, inp, self.eps)
-                gap = opt._gap(x, value, bound, inp, self.eps, self.lower, self.upper,
+                value = cert.objective(x, inp, self.eps)
+                gap = cert.gap(x, value, bound, inp, self.eps, self.lower, self.upper,
                                self.budget, self.usable)
-                if gap <= opt._tolerance(value, self.eps, x):
+                if gap <= cert.tolerance(value, self.eps, x):
                     deaths = float(mdl.yearly_deaths_flat(x, inp).total.sum())
                     return x, deaths, gap
                 z = sol[self.iz]

@@ -4,17 +4,16 @@ processes or on a Dask cluster, with identical results."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 
-from . import fast
-from .errors import ScenarioError
+from ..errors import ScenarioError
+from ..optimization import check_feasible, solve_draws
+from ..scenario import parse_scenario
+from .executors import run_tasks, worker_name
 from .sampling import root_seed, sample_parameters
 
-__all__ = ["monte_carlo", "monte_carlo_chunks", "summarize", "solve_draws", "solve_draws_on",
-           "run_tasks"]
+__all__ = ["monte_carlo", "monte_carlo_chunks", "summarize"]
 
 #: Draws per chunk by default (about 10 MB of rows for four levers).
 CHUNK = 20_000
@@ -28,112 +27,8 @@ def _check(n, chunk):
                                 key=key, value=value)
 
 
-def _lp_draws(sc, values, rows):
-    """Re-solve draws ``rows`` with the certified LP: one persistent, warm-started HiGHS
-    model whose coefficients change from draw to draw (a varying budget goes through
-    `optimize` instead)."""
-    from .optimize import optimize
-    from .persistent import PersistentFlatLP
-
-    spend = np.zeros((len(rows), len(sc.levers)))
-    deaths = np.zeros(len(rows))
-    if "budget" in values or sc.interactions or any(
-            lv.min_size or lv.startup_cost for lv in sc.levers):  # beyond the persistent LP
-        names = list(values)
-        for k, r in enumerate(rows):
-            res = optimize(sc.with_overrides({n: float(values[n][r]) for n in names}),
-                           solver="highs")
-            spend[k], deaths[k] = res.spend.to_numpy(), res.deaths
-        return spend, deaths
-    model = PersistentFlatLP(sc)
-    for k, r in enumerate(rows):
-        spend[k], deaths[k], _ = model.solve({n: v[r] for n, v in values.items()})
-    return spend, deaths
-
-
-def solve_draws(sc, values, n, threads=None):
-    """Optimal flat spend and deaths for ``n`` draws of parameter values.
-
-    Parameters
-    ----------
-    sc : Scenario
-    values : Mapping[str, ndarray]
-        Arrays of length ``n`` by parameter name (and optionally ``"budget"``).
-    n : int
-
-    Returns
-    -------
-    spend : ndarray, shape (n, L)
-        $M per year.
-    deaths : ndarray, shape (n,)
-        Projected deaths over the horizon at each draw's optimum.
-    batch : decide.fast.Batch
-    engine : str
-        ``"fast"`` or ``"lp"``.
-    fallback : int
-        Draws the LP re-solved.
-    """
-    b = fast.batch_inputs(sc, values, n)
-    if fast.in_scope(sc):
-        spend, certified = fast.solve_batch(b, threads=threads)
-        deaths = fast.batch_deaths(b, spend)
-        rows = np.flatnonzero(~certified)
-        if rows.size:
-            lp_spend, lp_deaths = _lp_draws(sc, values, rows)
-            better = lp_deaths < deaths[rows]
-            spend[rows[better]] = lp_spend[better]
-            deaths[rows[better]] = lp_deaths[better]
-        return spend, deaths, b, "fast", int(rows.size)
-    spend, deaths = _lp_draws(sc, values, np.arange(n))
-    return spend, deaths, b, "lp", n
-
-
-def _values_task(toml_text, values, threads):
-    """Solve given draws (plain arrays) in any process: (spend, deaths, worker)."""
-    from .scenario import parse_scenario
-
-    sc = parse_scenario(toml_text.encode(), source="<task>")
-    n = len(next(iter(values.values()))) if values else 0
-    spend, deaths, _, engine, fallback = solve_draws(sc, values, n, threads)
-    return spend, deaths, engine, fallback, _worker_name()
-
-
-def solve_draws_on(sc, values, n, executor=None, chunk=5000):
-    """`solve_draws` for many draws, in chunks on ``executor`` (see `run_tasks`).
-
-    Returns ``(spend, deaths, batch, engine, fallback, workers)``; identical results on
-    every executor.
-    """
-    if executor is None or n <= chunk:
-        spend, deaths, b, engine, fallback = solve_draws(sc, values, n)
-        return spend, deaths, b, engine, fallback, [_worker_name()]
-    text = sc.to_toml()
-    tasks = [(text, {k: v[a:a + chunk] for k, v in values.items()}, 1)
-             for a in range(0, n, chunk)]
-    parts = list(run_tasks(_values_task, tasks, executor))
-    spend = np.concatenate([p[0] for p in parts])
-    deaths = np.concatenate([p[1] for p in parts])
-    return (spend, deaths, fast.batch_inputs(sc, values, n), parts[0][2],
-            sum(p[3] for p in parts), sorted({p[4] for p in parts}))
-
-
-def _worker_name():
-    import sys
-
-    # only ask Dask when it is already loaded: importing it costs most of a second
-    distributed = sys.modules.get("distributed")
-    if distributed is not None:
-        try:
-            return distributed.get_worker().address
-        except ValueError:  # not inside a Dask worker
-            pass
-    return f"pid:{os.getpid()}"
-
-
 def _chunk_task(toml_text, start, stop, entropy, spawn_key, threads):
     """One chunk of draws; takes only plain values, so it runs in any process."""
-    from .scenario import parse_scenario
-
     sc = parse_scenario(toml_text.encode(), source="<task>")
     seed = np.random.SeedSequence(entropy, spawn_key=tuple(spawn_key))
     values = sample_parameters(sc.parameters(), start, stop, seed, sc.correlations)
@@ -145,43 +40,8 @@ def _chunk_task(toml_text, start, stop, entropy, spawn_key, threads):
     frame["deaths"] = deaths
     frame["deaths_averted"] = b.baseline.sum(axis=1) - deaths
     out = pd.DataFrame(frame)
-    out.attrs.update(engine=engine, lp_fallback_draws=fallback, worker=_worker_name())
+    out.attrs.update(engine=engine, lp_fallback_draws=fallback, worker=worker_name())
     return out
-
-
-def run_tasks(fn, tasks, executor=None):
-    """Run ``fn(*task)`` for each task and yield the results in task order.
-
-    Parameters
-    ----------
-    executor : None, "processes", a `dask.distributed.Client`, or a scheduler address
-        ``None`` runs here; ``"processes"`` uses one local process per CPU; a Dask client
-        (or an address to connect to) sends each task to the cluster's workers.
-    """
-    if executor is None:
-        for task in tasks:
-            yield fn(*task)
-        return
-    if executor == "processes":
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            futures = [pool.submit(fn, *task) for task in tasks]
-            for f in futures:
-                yield f.result()
-        return
-    client = executor
-    if isinstance(executor, str):
-        from distributed import Client
-
-        client = Client(executor)
-    if not hasattr(client, "submit"):
-        raise ScenarioError("must be None, 'processes', a dask.distributed.Client or a "
-                            "scheduler address", file="<executor>", key="executor",
-                            value=executor)
-    futures = [client.submit(fn, *task, pure=False) for task in tasks]
-    for f in futures:
-        yield f.result()
 
 
 def monte_carlo_chunks(sc, *, n, seed=None, chunk=CHUNK, executor=None):
@@ -198,8 +58,6 @@ def monte_carlo_chunks(sc, *, n, seed=None, chunk=CHUNK, executor=None):
         Rows as documented in `monte_carlo`, with ``attrs["engine"]``,
         ``attrs["seed_entropy"]`` and ``attrs["worker"]`` (where the chunk ran).
     """
-    from .optimize import check_feasible
-
     _check(n, chunk)
     check_feasible(sc)
     root = root_seed(seed)
@@ -219,7 +77,8 @@ def monte_carlo(sc, *, n, seed=None, chunk=CHUNK, executor=None):
     the scenario file says ``triangular``, ``uniform`` or ``lognormal``; a point mass when
     ``low == high``), with the scenario's rank correlations imposed (Iman-Conover).
     Scenarios in the fast engine's scope (flat allocations of ``saturating`` levers with
-    budget, floors, ceilings and locks) use the vectorised exact engine (`decide.fast`),
+    budget, floors, ceilings and locks) use the vectorised exact engine
+    (`decide.optimization.newton`),
     every draw certified within 1e-10 of its deaths or re-solved by the LP; others solve
     each draw with a persistent, warm-started HiGHS model of the certified LP.
 

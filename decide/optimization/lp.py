@@ -14,9 +14,6 @@ feasible for the true model. Every coefficient comes from the functions `evaluat
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,12 +22,11 @@ import pulp
 from models import response as rsp
 from models.deaths import ModelInputs
 
-from .errors import SolverError
+from ..errors import SolverError
+from .solvers import make_solver, quiet_stdout
 
 __all__ = ["FlatLP", "create_flat_lp", "add_response_cuts", "add_outcome_cuts",
-           "solve_lp", "SOLVERS"]
-
-SOLVERS = ("cbc", "highs")
+           "solve_lp"]
 
 
 @dataclass
@@ -263,64 +259,6 @@ def add_outcome_cuts(lp: FlatLP, y_all, y_dem=None):
                 lp.n_cuts += 1
 
 
-@contextlib.contextmanager
-def _quiet_stdout():
-    # HiGHS prints its banner even with msg=False; keep stdout clean for CSV/JSON output.
-    fd = 1  # the process's stdout, whatever object sys.stdout currently is
-    try:
-        sys.stdout.flush()
-        saved = os.dup(fd)
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), fd)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        _flush_c_stdio()  # C-level buffers (HiGHS uses printf) must empty into devnull
-        os.dup2(saved, fd)
-        os.close(saved)
-
-
-def _flush_c_stdio():
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).fflush(None)
-    except (OSError, AttributeError):
-        pass
-
-
-def row_bounds(sense, rhs):
-    """(lower, upper) of a HiGHS row ``expr (sense) rhs``."""
-    import highspy
-
-    inf = highspy.kHighsInf
-    return {"<=": (-inf, rhs), ">=": (rhs, inf), "==": (rhs, rhs)}[sense]
-
-
-def new_highs():
-    """A silent highspy model (its banner kept off stdout)."""
-    import highspy
-
-    with _quiet_stdout():  # the banner is printed on construction
-        h = highspy.Highs()
-    h.silent()
-    return h
-
-
-def make_solver(name, time_limit=None):
-    """A PuLP solver object for ``"cbc"`` (bundled CBC) or ``"highs"`` (highspy)."""
-    if name == "cbc":
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
-    if name == "highs":
-        return pulp.HiGHS(msg=False, timeLimit=time_limit)
-    raise SolverError(f"unknown solver '{name}': choose one of {', '.join(SOLVERS)}",
-                      solver=name)
-
-
 def solve_lp(lp: FlatLP, solver="cbc", time_limit=None):
     """Solve; return the allocation and the LP's objective (an upper bound).
 
@@ -339,7 +277,7 @@ def solve_lp(lp: FlatLP, solver="cbc", time_limit=None):
         Solver missing, failed, or any status other than optimal.
     """
     try:
-        with _quiet_stdout():
+        with quiet_stdout():
             engine = make_solver(solver, time_limit)
             status = lp.prob.solve(engine)
     except pulp.PulpSolverError as exc:

@@ -25,9 +25,10 @@ import pandas as pd
 from models import response as rsp
 from models.deaths import ModelInputs
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 
-__all__ = ["Param", "Lever", "Scenario", "load_scenario", "MAX_FILE_BYTES", "PARAM_SPECS"]
+__all__ = ["Param", "Lever", "Scenario", "load_scenario", "parse_scenario", "suggest",
+           "MAX_FILE_BYTES", "PARAM_SPECS"]
 
 #: Scenario files larger than this are refused (bytes).
 MAX_FILE_BYTES = 1_000_000
@@ -193,7 +194,7 @@ class Scenario:
     market: MappingProxyType
     levers: tuple
     correlations: tuple = ()  # (parameter a, parameter b, rank correlation)
-    constraints: tuple = ()  # decide.constraints.LinearConstraint
+    constraints: tuple = ()  # decide.scenario.constraints.LinearConstraint
     max_mexico_homicides: float | None = None  # over the horizon
     phasing: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     mexico: MappingProxyType | None = None  # parameters and levers of the violence outcome
@@ -262,7 +263,7 @@ class Scenario:
         for lv in self.levers:
             if lv.name == name:
                 return lv
-        raise ScenarioError(f"unknown lever{_suggest(name, self.lever_names)}",
+        raise ScenarioError(f"unknown lever{suggest(name, self.lever_names)}",
                             file=self.source, key="lever", value=name)
 
     def parameters(self):
@@ -316,7 +317,7 @@ class Scenario:
         allowed = set(self.override_keys())
         for key, value in dict(overrides).items():
             if not isinstance(key, str) or key not in allowed:
-                raise ScenarioError(f"unknown key{_suggest(str(key), sorted(allowed))}",
+                raise ScenarioError(f"unknown key{suggest(str(key), sorted(allowed))}",
                                     file=source, key=str(key), has_value=False)
             parts = key.split(".")
             if len(parts) == 1:
@@ -434,7 +435,7 @@ def _param_row(name, p):
             "source": p.source, "confidence": p.confidence, "distribution": p.distribution}
 
 
-def _suggest(word, options):
+def suggest(word, options):
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     if close:
         return f" (did you mean '{close[0]}'?)"
@@ -460,7 +461,7 @@ class _Validator:
         for k in raw:
             if k not in allowed:
                 self.fail(f"{prefix}{k}", raw[k],
-                          f"unknown key{_suggest(str(k), allowed)}; allowed: "
+                          f"unknown key{suggest(str(k), allowed)}; allowed: "
                           + ", ".join(allowed))
         for k in required:
             if k not in raw:
@@ -489,7 +490,7 @@ class _Validator:
 
     def choice(self, key, value, options):
         if value not in options:
-            hint = _suggest(str(value), options) if isinstance(value, str) else ""
+            hint = suggest(str(value), options) if isinstance(value, str) else ""
             self.fail(key, value, f"must be one of {', '.join(options)}{hint}")
         return value
 
@@ -534,7 +535,7 @@ class _Validator:
             for x, name in (("a", a), ("b", b)):
                 if name not in names:
                     self.fail(f"{key}.{x}", name, "not a parameter of this scenario"
-                              + _suggest(name, names))
+                              + suggest(name, names))
             if a == b:
                 self.fail(f"{key}.b", b, "a parameter cannot be correlated with itself")
             if frozenset((a, b)) in seen:
@@ -648,7 +649,7 @@ class _Validator:
             for k in ("boosted", "by"):
                 if spec[k] not in names:
                     self.fail(f"{key}.{k}", spec[k], "not a lever of this scenario"
-                              + _suggest(str(spec[k]), names))
+                              + suggest(str(spec[k]), names))
             if spec["boosted"] == spec["by"]:
                 self.fail(f"{key}.by", spec["by"], "must differ from boosted")
             out["complementarity"] = {
@@ -665,7 +666,7 @@ class _Validator:
             for name in pair:
                 if name not in supply:
                     self.fail(f"{key}.levers", name, "not a supply lever of this scenario"
-                              + _suggest(str(name), supply))
+                              + suggest(str(name), supply))
             out["balloon"] = {"levers": tuple(pair),
                               "cap": self.param(f"{key}.cap", spec["cap"],
                                                 PARAM_SPECS["interactions"]["cap"])}
@@ -702,7 +703,7 @@ class _Validator:
             name = raw.get(key, default)
             if name is not None and name not in levers:
                 self.fail(f"mexico.{key}", name, "not a lever of this scenario"
-                          + _suggest(str(name), levers))
+                          + suggest(str(name), levers))
             out[key] = name
         for k in specs:
             out[k] = self.param(f"mexico.{k}", raw[k], specs[k])

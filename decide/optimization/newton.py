@@ -23,6 +23,9 @@ from models import deaths as mdl
 from models import response as rsp
 from models import timing
 
+from .bounds import spend_bounds
+from .certificate import greedy_fill
+
 __all__ = ["Batch", "MeanBatch", "batch_inputs", "in_scope", "solve_batch", "batch_deaths",
            "certificate", "averted_and_gradient"]
 
@@ -142,8 +145,6 @@ def batch_inputs(sc, values, n):
                                   lever_col("retained", 0.0), market["market_lag"])
     baseline = mdl.baseline_by_year(market["baseline_deaths"][:, None],
                                     market["baseline_trend"][:, None], sc.horizon)
-    from .optimize import spend_bounds
-
     lower, upper = spend_bounds(sc)
     budget = get("budget", sc.budget)
     no_ceiling = np.array([lv.ceiling is None and lv.lock is None for lv in sc.levers])
@@ -192,23 +193,11 @@ def _objective(b: Batch, x, order=0):
     return f, grad, hess
 
 
-def _linear_max(g, width, room):
-    """Greedy max of g.y over 0 <= y <= width, sum y <= room, per draw (exact)."""
-    order = np.argsort(-g, axis=1)
-    w = np.take_along_axis(width, order, axis=1)
-    gs = np.take_along_axis(g, order, axis=1)
-    before = np.cumsum(w, axis=1) - w
-    fill = np.clip(room[:, None] - before, 0.0, w) * (gs > 0)
-    y = np.empty_like(fill)
-    np.put_along_axis(y, order, fill, axis=1)
-    return y
-
-
 def certificate(b: Batch, x):
     """Closed-form upper bound minus value: ``max g.(x' - x)`` over feasible ``x'``."""
     _, g, _ = _objective(b, x, order=1)
     room = b.budget - b.lower.sum(axis=1)
-    best = b.lower + _linear_max(g, b.upper - b.lower, room)
+    best = b.lower + greedy_fill(g, b.upper - b.lower, room)
     return np.maximum(np.einsum("nl,nl->n", g, best - x), 0.0)
 
 
@@ -382,7 +371,7 @@ def solve_batch(b: Batch, threads=None):
         active = rm < wd.sum(axis=1) * (1 - 1e-12)
         X = np.maximum(np.minimum(rm, wd.sum(axis=1)), 1e-9)
         _, g0, _ = _objective(sub, sub.lower, order=1)
-        fs = np.einsum("nl,nl->n", np.where(fr, g0, 0.0), _linear_max(
+        fs = np.einsum("nl,nl->n", np.where(fr, g0, 0.0), greedy_fill(
             np.where(fr, g0, 0.0), wd, rm))
         useful = fs > 0
         t = np.where(active, 0.5 * rm / np.maximum(wd.sum(axis=1), 1e-300), 0.5)

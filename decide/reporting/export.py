@@ -21,7 +21,7 @@ FORMATS = ("csv", "json", "xlsx")
 
 def provenance(res, timestamp=None):
     """Toolkit version, scenario hash, solver, gap and a UTC timestamp."""
-    from . import __version__
+    from .. import __version__
 
     stamp = timestamp or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     return {"toolkit": "decide", "version": __version__,

@@ -16,7 +16,6 @@ deaths averted are in ``res.tail_deaths_averted``.
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import replace
 
@@ -28,12 +27,15 @@ from models import deaths as mdl
 from models import response as rsp
 from models import timing
 
-from . import lp as lpmod
-from .errors import InfeasibleError, SolverError
+from ..errors import InfeasibleError, SolverError
+from .bounds import check_feasible, extra_rows, spend_bounds
+from .certificate import GAP_ABS, GAP_REL, LP_MARGIN, TANGENT_GRID
+from .evaluation import deaths_by_year, evaluate, mexico_homicides
+from .result import Allocation, safe_div
+from .solvers import make_solver, quiet_stdout
 
 __all__ = ["optimize_phased", "phased_objective", "extend_plan"]
 
-_GRID = np.array([0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0])
 #: Tangent points in units of a saturating curve's scale (where it bends).
 _BEND = np.array([0.05, 0.15, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0])
 
@@ -99,11 +101,9 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
         certified on the objective (horizon plus tail); budget shadow prices are the LP
         duals of the yearly limits (the price of $1M more in every year).
     """
-    opt = importlib.import_module("decide.optimize")
-
     started = time.perf_counter()
-    opt.check_feasible(sc.with_overrides({"budget": _yearly_limits(sc)[3]}))
-    lower, upper = opt.spend_bounds(sc)
+    check_feasible(sc.with_overrides({"budget": _yearly_limits(sc)[3]}))
+    lower, upper = spend_bounds(sc)
     yearly, envelope, year_min, year_max = _yearly_limits(sc)
     upper = np.minimum(upper, year_max)
     _check(sc, lower)
@@ -155,7 +155,7 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
     if envelope is not None:
         prob += pulp.lpSum(x[i][t] for i in range(L) for t in range(T)) <= envelope / money, \
             "envelope"
-    for name, coeffs, sense, rhs in opt.extra_rows(sc):
+    for name, coeffs, sense, rhs in extra_rows(sc):
         if name == "mexico":
             expr = pulp.lpSum(float(coeffs[i]) / T * money * x[i][t] for i in range(L)
                               for t in range(T))
@@ -202,20 +202,21 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
     scale = np.where(inp.cap > 0, inp.cap / np.maximum(inp.slope0, 1e-300), 0.0)
     for i in sat:
         for u in range(U):
-            points = inp.profile[i, min(u, U - 1)] * (lower[i] + (upper[i] - lower[i]) * _GRID)
+            span = lower[i] + (upper[i] - lower[i]) * TANGENT_GRID
+            points = inp.profile[i, min(u, U - 1)] * span
             # also where the curve bends: multiples of its saturation scale cap / slope0
             bend = scale[i] * _BEND
             for e0 in np.unique(np.concatenate([points, bend[bend <= points.max()]])):
                 cut_z(i, u, float(e0))
     y_max = float((inp.weight * inp.cap).sum())
     for u in range(U):
-        for y0 in y_max * _GRID:
+        for y0 in y_max * TANGENT_GRID:
             cut_v(u, float(y0), float(y0))
 
     best, best_val = None, -np.inf
     for iteration in range(1, max_iterations + 1):  # noqa: B007 - reported
-        with lpmod._quiet_stdout():
-            status = prob.solve(lpmod.make_solver(solver, time_limit))
+        with quiet_stdout():
+            status = prob.solve(make_solver(solver, time_limit))
         if pulp.LpStatus.get(status) != "Optimal":
             raise SolverError(f"solver '{solver}' returned status "
                               f"'{pulp.LpStatus.get(status, status)}' for the phased plan",
@@ -223,14 +224,14 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
         plan = np.array([[x[i][t].varValue or 0.0 for i in range(L)] for t in range(T)]) * money
         plan = np.clip(plan, lower, upper)
         bound = float(pulp.value(prob.objective))
-        bound += opt.LP_MARGIN * abs(bound)
+        bound += LP_MARGIN * abs(bound)
         ext = extend_plan(plan, tail)
         yd = mdl.yearly_deaths(ext, inp)
         value = float((yd.averted * inp.discount).sum()) - eps * plan.sum()
         if value > best_val:
             best, best_val = plan, value
         gap = max(bound - best_val, 0.0)
-        if gap <= max(opt.GAP_REL * (best_val + eps * best.sum()), opt.GAP_ABS):
+        if gap <= max(GAP_REL * (best_val + eps * best.sum()), GAP_ABS):
             break
         e = mdl.boosted(timing.effective_spend(ext, inp.profile), inp)
         z_val = np.array([[z[i][u].varValue or 0.0 for u in range(U)] for i in range(L)])
@@ -255,12 +256,10 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
 
 
 def _phased_allocation(sc, plan, gap, solver, iterations, seconds, duals, tail, inp):
-    opt = importlib.import_module("decide.optimize")
-
     names = sc.lever_names
     frame = pd.DataFrame(plan, columns=names,
                          index=pd.RangeIndex(1, sc.horizon + 1, name="year"))
-    by_year = opt.deaths_by_year(sc, frame)
+    by_year = deaths_by_year(sc, frame)
     deaths = float(by_year["plan"].to_numpy().sum())  # = evaluate(sc, plan), computed once
     baseline = float(by_year["baseline"].sum())
     mean = plan.mean(axis=0)
@@ -278,22 +277,22 @@ def _phased_allocation(sc, plan, gap, solver, iterations, seconds, duals, tail, 
     for i in range(len(names)):
         alt = plan.copy()
         alt[:, i] = 0.0
-        averted_without.append(deaths - opt.evaluate(sc, pd.DataFrame(alt, columns=names)))
+        averted_without.append(deaths - evaluate(sc, pd.DataFrame(alt, columns=names)))
     table = pd.DataFrame({
         "lever": names, "label": [lv.label for lv in sc.levers], "spend": mean,
         "share": mean / max(sc.budget, 1e-9),
         "deaths_averted": -np.array(averted_without),
         "marginal_deaths_averted_per_musd": np.nan,
-        "cost_per_death_averted": [opt._safe_div(s * sc.horizon, -a)
+        "cost_per_death_averted": [safe_div(s * sc.horizon, -a)
                                    for s, a in zip(mean, averted_without)],
         "reduced_cost": np.nan,
     })
-    res = opt.Allocation(
+    res = Allocation(
         scenario=sc, spend=pd.Series(mean, index=pd.Index(names, name="lever"), name="spend"),
         plan=frame, deaths=deaths, deaths_by_year=by_year, baseline_deaths=baseline,
         deaths_averted=baseline - deaths, gap=float(gap),
         shadow_prices=bounds["right"].rename("deaths_averted_per_musd"),
         shadow_price_bounds=bounds, table=table, unspent=0.0, unspent_reason="",
         solver=solver, iterations=iterations, solve_seconds=seconds,
-        mexico_homicides=opt.mexico_homicides(sc, frame))
+        mexico_homicides=mexico_homicides(sc, frame))
     return replace(res, tail_deaths_averted=tail_averted, phased=True)

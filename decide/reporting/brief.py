@@ -55,7 +55,7 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
     str
         A complete HTML document (no scripts, no external resources).
     """
-    from . import __version__
+    from .. import __version__
 
     sc = res.scenario
     s = res.summary()

@@ -1,0 +1,55 @@
+"""Budget frontier: the optimal allocation and deaths across a range of budgets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InfeasibleError, ScenarioError
+from ..optimization import optimize
+from .common import report_progress
+
+__all__ = ["frontier"]
+
+# -- frontier -------------------------------------------------------------------------
+def frontier(sc, *, budgets=None, progress=None):
+    """Optimal allocation and deaths across a range of budgets.
+
+    Parameters
+    ----------
+    budgets : array_like, optional
+        $M per year; default 21 points from 0 to 5 times the scenario's budget. Budgets
+        below the total of floors and locks are infeasible and left out
+        (``attrs["infeasible_budgets"]`` lists them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per budget and lever: ``budget`` ($M per year), ``lever``, ``spend``
+        ($M per year), ``deaths`` and ``deaths_averted`` (over the horizon, the same on
+        every lever's row), ``marginal_deaths_averted_per_musd`` (the budget's shadow
+        price: deaths averted by the next $1M a year).
+    """
+    if budgets is None:
+        budgets = np.linspace(0.0, 5.0 * sc.budget, 21)
+    budgets = np.asarray(budgets, dtype=float)
+    if budgets.ndim != 1 or not np.isfinite(budgets).all() or (budgets < 0).any():
+        raise ScenarioError("must be finite budgets >= 0 ($M per year)", file="<frontier>",
+                            key="budgets", value=budgets.tolist()[:5])
+    rows, skipped = [], []
+    for k, budget in enumerate(budgets):
+        try:
+            res = optimize(sc.with_overrides({"budget": float(budget)}))
+        except InfeasibleError:
+            skipped.append(float(budget))
+            continue
+        price = float(res.shadow_prices["budget"])
+        for lever, spend in res.spend.items():
+            rows.append({"budget": float(budget), "lever": lever, "spend": float(spend),
+                         "deaths": res.deaths, "deaths_averted": res.deaths_averted,
+                         "marginal_deaths_averted_per_musd": price})
+        report_progress(progress, k + 1, len(budgets))
+    out = pd.DataFrame(rows, columns=["budget", "lever", "spend", "deaths", "deaths_averted",
+                                      "marginal_deaths_averted_per_musd"])
+    out.attrs["infeasible_budgets"] = skipped
+    return out

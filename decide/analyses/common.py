@@ -1,0 +1,40 @@
+"""What the analyses share: the uncertain parameters, progress callbacks, and deaths per
+draw at an allocation (on the optimiser's objective: discounted when the scenario
+discounts)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ScenarioError
+from ..optimization import newton
+from ..scenario import suggest
+
+__all__ = ["report_progress", "uncertain", "deaths_at"]
+
+
+def report_progress(callback, done, total):
+    if callback is not None:
+        callback(done, total)
+
+
+def uncertain(sc, parameters=None):
+    table = sc.parameters().set_index("name", drop=False)
+    if parameters is None:
+        return table[table["low"] < table["high"]]
+    names = [parameters] if isinstance(parameters, str) else list(parameters)
+    for name in names:
+        if name not in table.index:
+            raise ScenarioError("not a parameter of this scenario"
+                                + suggest(name, list(table.index)),
+                                file="<analysis>", key="parameters", value=name)
+    return table.loc[names]
+
+
+def deaths_at(b, spend):
+    """The objective's deaths per draw (discounted if the scenario discounts) for one
+    allocation (shape (L,), shared by every draw) or one per draw (shape (N, L))."""
+    spend = np.broadcast_to(np.asarray(spend, dtype=float), b.lower.shape)
+    return b.scale.sum(axis=1) - newton.averted_and_gradient(b, spend)[0]
+
+

@@ -1,0 +1,144 @@
+"""The feasible set of a flat allocation: spend bounds, custom linear rows, the Mexico
+cap, and the feasibility check that names the conflicting constraints and amounts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.violence import homicide_coefficients as _coeffs
+
+from ..errors import InfeasibleError
+from ..scenario import Scenario
+from .solvers import new_highs
+
+__all__ = ["spend_bounds", "check_feasible", "extra_rows", "homicide_coefficients",
+           "row_label", "money_text"]
+
+
+def spend_bounds(sc: Scenario):
+    """Effective (lower, upper) spend per lever, $M per year; a lock fixes both."""
+    lower = np.array([lv.floor if lv.lock is None else lv.lock for lv in sc.levers])
+    upper = np.array([(sc.budget if lv.ceiling is None else lv.ceiling)
+                      if lv.lock is None else lv.lock for lv in sc.levers])
+    return lower.astype(float), upper.astype(float)
+
+
+def money_text(v):
+    return f"${v:,.0f}M" if float(v).is_integer() else f"${v:,.2f}M"
+
+
+def check_feasible(sc: Scenario):
+    """Raise `InfeasibleError` naming each conflicting constraint and the amounts."""
+    problems = []
+    for lv in sc.levers:
+        if lv.lock is not None:
+            if lv.ceiling is not None and lv.lock > lv.ceiling:
+                problems.append(f"{lv.name}: lock {money_text(lv.lock)} exceeds its ceiling "
+                                f"{money_text(lv.ceiling)} by {money_text(lv.lock - lv.ceiling)}")
+            if lv.lock < lv.floor:
+                problems.append(f"{lv.name}: lock {money_text(lv.lock)} is below its floor "
+                                f"{money_text(lv.floor)} by {money_text(lv.floor - lv.lock)}")
+        elif lv.ceiling is not None and lv.floor > lv.ceiling:
+            problems.append(f"{lv.name}: floor {money_text(lv.floor)} exceeds its ceiling "
+                            f"{money_text(lv.ceiling)} by {money_text(lv.floor - lv.ceiling)}")
+        if lv.min_size is not None and lv.lock is not None and 0 < lv.lock < lv.min_size:
+            short = money_text(lv.min_size - lv.lock)
+            problems.append(f"{lv.name}: lock {money_text(lv.lock)} is below its minimum "
+                            f"programme size {money_text(lv.min_size)} by {short}")
+        if lv.min_size is not None and lv.ceiling is not None and lv.floor > 0 \
+                and lv.min_size > lv.ceiling:
+            problems.append(f"{lv.name}: minimum size {money_text(lv.min_size)} exceeds its "
+                            f"ceiling {money_text(lv.ceiling)} while its floor forces funding")
+    lower, upper = spend_bounds(sc)
+    if lower.sum() > sc.budget + 1e-9:
+        parts = ", ".join(f"{n} {money_text(v)}" for n, v in zip(sc.lever_names, lower) if v > 0)
+        what = "floors and locks" if any(lv.lock is not None for lv in sc.levers) \
+            else "floors"
+        excess = money_text(lower.sum() - sc.budget)
+        problems.append(f"{what} total {money_text(lower.sum())} ({parts}), exceeding "
+                        f"the {money_text(sc.budget)} budget by {excess}")
+    if problems:
+        raise InfeasibleError("infeasible constraints: " + "; ".join(problems))
+    if sc.constraints or sc.max_mexico_homicides is not None:
+        _explain_rows(sc, lower, np.maximum(upper, lower))
+
+
+def homicide_coefficients(sc, values=None):
+    """Homicides in Mexico per $M per year of each lever, per year (None without a
+    [mexico] table)."""
+    if sc.mexico is None:
+        return None
+    values = values or {}
+    names = sc.lever_names
+
+    def p(key):
+        return float(values.get(f"mexico.{key}", sc.mexico[key].base))
+
+    rem, gun = sc.mexico["removal_lever"], sc.mexico["gun_lever"]
+    return _coeffs(len(names), names.index(rem) if rem else None,
+                  names.index(gun) if gun else None, p("homicides_per_removal"),
+                  p("removals_per_musd"), p("gun_homicides_averted_per_musd"))
+
+
+def extra_rows(sc):
+    """The scenario's custom constraints and Mexico cap as (name, coeffs, sense, rhs)."""
+    names = sc.lever_names
+    rows = []
+    for k, c in enumerate(sc.constraints):
+        coeffs = np.zeros(len(names))
+        for lever, a in c.coeffs:
+            coeffs[names.index(lever)] = a
+        rows.append((f"user_{k}", coeffs, c.sense, c.rhs))
+    if sc.max_mexico_homicides is not None:
+        rows.append(("mexico", sc.horizon * homicide_coefficients(sc), "<=",
+                     sc.max_mexico_homicides))
+    return rows
+
+
+def row_label(sc, name):
+    if name == "budget":
+        return "the budget"
+    if name == "mexico":
+        return f"max_mexico_homicides ({sc.max_mexico_homicides:,.0f})"
+    return f"constraint '{sc.constraints[int(name[5:])].text}'"
+
+
+def _explain_rows(sc, lower, upper):
+    """Phase 1: the smallest relaxation of the budget and each linear row that admits a
+    feasible allocation; raises `InfeasibleError` naming the rows and amounts."""
+    import highspy
+
+
+    rows = [("budget", np.ones(len(lower)), "<=", sc.budget)] + extra_rows(sc)
+    h = new_highs()
+    inf = highspy.kHighsInf
+    n = len(lower)
+    h.addVars(n, lower, upper)
+    slack_cols = []
+    for name, coeffs, sense, rhs in rows:
+        for direction in ((-1.0,) if sense == "<=" else (1.0,) if sense == ">=" else
+                          (-1.0, 1.0)):
+            col = h.getNumCol()
+            h.addVars(1, np.array([0.0]), np.array([inf]))
+            slack_cols.append((col, name))
+            idx = np.concatenate([np.arange(n), [col]]).astype(np.int32)
+            val = np.concatenate([coeffs, [direction]])
+            lo, hi = (-inf, rhs) if direction < 0 else (rhs, inf)
+            if sense == "==":
+                lo = hi = rhs
+            h.addRow(lo, hi, len(idx), idx, val)
+    cost = np.zeros(h.getNumCol())
+    cost[[c for c, _ in slack_cols]] = 1.0
+    h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+    h.run()
+    sol = np.array(h.getSolution().col_value)
+    needed = {}
+    for col, name in slack_cols:
+        if sol[col] > 1e-6:
+            needed[name] = needed.get(name, 0.0) + sol[col]
+    if needed:
+        parts = [f"{row_label(sc, name)} must be relaxed by "
+                 + (f"{amount:,.1f} homicides" if name == "mexico" else money_text(amount))
+                 for name, amount in needed.items()]
+        raise InfeasibleError("infeasible constraints: no allocation satisfies them all; "
+                              "the smallest fix: " + "; ".join(parts))

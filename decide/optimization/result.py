@@ -1,0 +1,285 @@
+"""Results: `Allocation` (what `optimize` returns), its status, shadow prices from the
+KKT conditions, per-lever attribution, and the table that reconciles them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+import pandas as pd
+
+from models import deaths as mdl
+from models import response as rsp
+
+from ..scenario import Scenario
+from .bounds import money_text, row_label, spend_bounds
+from .certificate import GAP_ABS
+from .evaluation import deaths_by_year, mexico_homicides
+
+__all__ = ["Allocation", "Status", "build_allocation", "safe_div"]
+
+
+class Status(enum.StrEnum):
+    """How an optimisation ended.
+
+    ``OPTIMAL``: certified within the gap tolerance. ``TIME_LIMIT``: a MILP stopped by its
+    time limit; the best allocation found is reported and ``gap`` bounds how far it may
+    be from the optimum.
+    """
+
+    OPTIMAL = "optimal"
+    TIME_LIMIT = "time_limit"
+
+    def __str__(self):
+        return self.value
+
+
+_FRAMES = ("spend", "plan", "deaths_by_year", "shadow_prices", "shadow_price_bounds", "table")
+
+
+@dataclass(frozen=True, eq=False)
+class Allocation:
+    """An optimal allocation and everything needed to read and reconcile it.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    spend : pandas.Series
+        $M per year, indexed by lever.
+    plan : pandas.DataFrame
+        Index year (1..T), columns levers, $M per year (a flat allocation repeats spend).
+    deaths : float
+        Projected deaths over the horizon under the allocation (the model's value).
+    deaths_by_year : pandas.DataFrame
+        Columns ``year``, ``baseline``, ``plan`` (deaths per year).
+    baseline_deaths, deaths_averted : float
+        Deaths over the horizon with no new spending, and the difference.
+    gap : float
+        Certified bound on how many more deaths the true optimum could avert
+        (discounted deaths when the scenario discounts).
+    shadow_prices : pandas.Series
+        Deaths averted over the horizon per extra $1M a year: ``budget`` (the next $1M)
+        and ``floor.<lever>`` / ``ceiling.<lever>`` / ``lock.<lever>`` for binding ones.
+    shadow_price_bounds : pandas.DataFrame
+        Left and right values of each shadow price (they differ at a breakpoint).
+    table : pandas.DataFrame
+        One row per lever: ``lever``, ``label``, ``spend`` ($M/yr), ``share`` (of the
+        budget), ``deaths_averted`` (attributed, over the horizon),
+        ``marginal_deaths_averted_per_musd`` (per extra $1M a year),
+        ``cost_per_death_averted`` ($M over the horizon per death averted),
+        ``reduced_cost`` (marginal minus the budget's shadow price: deaths averted
+        gained, if positive, or lost, if negative, per $1M a year moved onto the lever).
+    unspent : float
+        Budget left unspent, $M per year; ``unspent_reason`` says why.
+    mexico_homicides : float or None
+        Additional homicides in Mexico over the horizon (None without a [mexico] table).
+    warnings : tuple of str
+        E.g. a MILP stopped by its time limit (the gap then says how far it may be).
+    solver : str
+    iterations : int
+        LP solves used to reach the gap.
+    """
+
+    scenario: Scenario
+    spend: pd.Series
+    plan: pd.DataFrame
+    deaths: float
+    deaths_by_year: pd.DataFrame
+    baseline_deaths: float
+    deaths_averted: float
+    gap: float
+    shadow_prices: pd.Series
+    shadow_price_bounds: pd.DataFrame
+    table: pd.DataFrame
+    unspent: float
+    unspent_reason: str
+    solver: str
+    iterations: int
+    solve_seconds: float = field(default=0.0, compare=False)
+    status: Status = Status.OPTIMAL
+    mexico_homicides: float | None = None
+    warnings: tuple = ()
+    cost_gap: float | None = None  # least_cost only: $M per year
+    tail_deaths_averted: float | None = None  # phased plans: deaths averted in the tail
+    phased: bool = False
+
+    def equals(self, other) -> bool:
+        """Value equality: same scenario content, numbers and tables (``solve_seconds``
+        aside). ``==`` means the same."""
+        if not isinstance(other, Allocation):
+            return False
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if f.name == "solve_seconds":
+                continue
+            if f.name == "scenario":
+                if a.sha256() != b.sha256():
+                    return False
+            elif f.name in _FRAMES:
+                if not a.equals(b):
+                    return False
+            elif not (a == b or (isinstance(a, float) and isinstance(b, float)
+                                 and np.isnan(a) and np.isnan(b))):
+                return False
+        return True
+
+    __eq__ = equals
+    __hash__ = None
+
+    def copy(self) -> Allocation:
+        """A copy whose tables can be changed without touching this result."""
+        return replace(self, **{f: getattr(self, f).copy() for f in _FRAMES})
+
+    def summary(self):
+        """Headline figures as a plain dict (for exports and the CLI)."""
+        return {
+            "scenario": self.scenario.name,
+            "budget_musd_per_year": self.scenario.budget,
+            "horizon_years": self.scenario.horizon,
+            "dollar_year": self.scenario.dollar_year,
+            "baseline_deaths": self.baseline_deaths,
+            "projected_deaths": self.deaths,
+            "deaths_averted": self.deaths_averted,
+            "gap_deaths": self.gap,
+            "cost_per_death_averted_musd": safe_div(
+                float(self.spend.sum()) * self.scenario.horizon, self.deaths_averted),
+            "budget_shadow_price_deaths_per_musd": float(self.shadow_prices["budget"]),
+            "unspent_musd_per_year": self.unspent,
+            "unspent_reason": self.unspent_reason,
+            "mexico_homicides": self.mexico_homicides,
+            "warnings": list(self.warnings),
+            "status": self.status.value,
+            "solver": self.solver,
+            "iterations": self.iterations,
+        }
+
+
+def safe_div(a, b):
+    # undefined (NaN, shown as "-") when (almost) nothing is averted
+    return float(a / b) if b > 1e-9 else float("nan")
+
+
+def _kkt_prices(sc, x, inp, lower, upper):
+    """Budget and bound shadow prices (deaths over the horizon per extra $1M a year).
+
+    ``upper`` holds explicit ceilings and locks only (inf where a lever is bounded by
+    the budget alone, so that extra budget can still reach it).
+    """
+    g = mdl.averted_gradient_flat(x, inp, inp.discount)
+    tol = 1e-6 * max(1.0, sc.budget)
+    at_floor = x <= lower + tol
+    at_ceil = x >= upper - tol
+    binding = x.sum() >= sc.budget - tol
+    interior = ~at_floor & ~at_ceil
+    if not binding:
+        left = right = 0.0
+    elif interior.any():
+        left = right = float(g[interior].mean())
+    else:
+        right = float(g[~at_ceil].max()) if (~at_ceil).any() else 0.0
+        left = float(g[~at_floor].min()) if (~at_floor).any() else right
+    rows = {"budget": (left, right)}
+    for i, lv in enumerate(sc.levers):
+        if lv.lock is not None:
+            rows[f"lock.{lv.name}"] = (g[i] - right, g[i] - left)
+        else:
+            if at_floor[i] and lower[i] > 0:
+                rows[f"floor.{lv.name}"] = (g[i] - left, g[i] - left)
+            if at_ceil[i] and g[i] > right + 1e-12 and upper[i] < sc.budget:
+                rows[f"ceiling.{lv.name}"] = (g[i] - right, g[i] - right)
+    bounds = pd.DataFrame(rows, index=["left", "right"]).T
+    bounds.index.name = "constraint"
+    prices = bounds["right"].rename("deaths_averted_per_musd")
+    return prices, bounds, g
+
+
+def _attribution(x, inp):
+    """Deaths averted over the horizon attributed to each lever (sums to the total; with
+    interactions, each lever's removal effect instead, which need not sum to it).
+
+    Each year's averted deaths are split in proportion to each lever's share of the
+    log-unit reduction it causes (its ``c_i z_i``), separately for the demand-only term.
+    """
+    if inp.interactions:
+        total = mdl.yearly_deaths_flat(x, inp).averted.sum()
+        out = np.empty(len(x))
+        for i in range(len(x)):
+            alt = x.copy()
+            alt[i] = 0.0
+            out[i] = total - mdl.yearly_deaths_flat(alt, inp).averted.sum()
+        return out
+    eff = inp.profile * x[:, None]
+    wz = inp.weight[:, None] * rsp.response(eff, inp.form[:, None], inp.cap[:, None],
+                                            inp.slope0[:, None])
+    base, phi = inp.baseline, inp.substitution
+    z_all = wz.sum(axis=0)
+    z_dem = wz[inp.demand].sum(axis=0)
+    term_all = base * (1 - phi) * -np.expm1(-z_all)
+    term_dem = base * phi * -np.expm1(-z_dem)
+    share_all = np.divide(wz, z_all, out=np.zeros_like(wz), where=z_all > 0)
+    share_dem = np.divide(wz, z_dem, out=np.zeros_like(wz), where=z_dem > 0)
+    share_dem[~inp.demand] = 0.0
+    return (share_all * term_all + share_dem * term_dem).sum(axis=1)
+
+
+def build_allocation(sc, x, gap, solver, iterations, seconds, duals=None, funded=None,
+                     warnings=(), status=Status.OPTIMAL):
+    """The `Allocation` for a certified flat spend ``x`` ($M per year)."""
+    inp = sc.model_inputs()
+    lower, upper = spend_bounds(sc)
+    for i, on in (funded or {}).items():  # prices hold for the chosen funded pattern
+        lv = sc.levers[i]
+        lower[i], upper[i] = (max(lower[i], lv.min_size or 0.0), upper[i]) if on else (0, 0)
+    names = sc.lever_names
+    spend = pd.Series(x, index=pd.Index(names, name="lever"), name="spend")
+    plan = pd.DataFrame(np.tile(x, (sc.horizon, 1)), columns=names,
+                        index=pd.RangeIndex(1, sc.horizon + 1, name="year"))
+    by_year = deaths_by_year(sc, spend.to_dict())
+    deaths = float(by_year["plan"].to_numpy().sum())  # = evaluate(sc, spend), computed once
+    baseline = float(by_year["baseline"].sum())
+    explicit = np.array([np.inf if lv.ceiling is None and lv.lock is None else u
+                         for lv, u in zip(sc.levers, upper)])
+    prices, bounds, _ = _kkt_prices(sc, x, inp, lower, explicit)
+    if duals:  # linear rows couple the levers: their LP duals price budget and rows
+        rows = {"budget": duals.get("budget", prices["budget"])}
+        for name, value in duals.items():
+            if name != "budget" and value > 1e-9:
+                rows[row_label(sc, name)] = value
+        bounds = pd.DataFrame({"left": rows, "right": rows})
+        bounds.index.name = "constraint"
+        prices = bounds["right"].rename("deaths_averted_per_musd")
+    marginal = mdl.averted_gradient_flat(x, inp)
+    attributed = _attribution(x, inp)
+    table = pd.DataFrame({
+        "lever": names,
+        "label": [lv.label for lv in sc.levers],
+        "spend": x,
+        "share": x / sc.budget if sc.budget > 0 else np.zeros_like(x),
+        "deaths_averted": attributed,
+        "marginal_deaths_averted_per_musd": marginal,
+        "cost_per_death_averted": [safe_div(s * sc.horizon, a)
+                                   for s, a in zip(x, attributed)],
+        "reduced_cost": marginal - prices["budget"],
+    })
+    unspent = max(sc.budget - float(x.sum()), 0.0)
+    reason = ""
+    if unspent > 1e-6 * max(sc.budget, 1.0):
+        capped = [n for n, xi, ui in zip(names, x, upper) if xi >= ui - 1e-6]
+        if upper.sum() <= sc.budget + 1e-9:
+            reason = ("every lever is at its ceiling or lock (ceilings total "
+                      f"{money_text(upper.sum())})")
+        else:
+            reason = ("the remaining levers avert fewer than "
+                      f"{1e-3 * GAP_ABS / max(sc.budget, 1):.1e} deaths per extra $1M "
+                      f"(levers at their ceilings: {', '.join(capped) or 'none'})")
+    else:
+        unspent = 0.0
+    return Allocation(
+        scenario=sc, spend=spend, plan=plan, deaths=deaths,
+        deaths_by_year=by_year[["year", "baseline", "plan", "synthetic", "substitution"]],
+        baseline_deaths=baseline, deaths_averted=baseline - deaths, gap=gap,
+        shadow_prices=prices, shadow_price_bounds=bounds, table=table, unspent=unspent,
+        unspent_reason=reason, solver=solver, iterations=iterations, solve_seconds=seconds,
+        mexico_homicides=mexico_homicides(sc, spend.to_dict()), warnings=tuple(warnings),
+        status=status)

@@ -1,0 +1,114 @@
+"""Targets instead of budgets: the least cost of reaching a number of deaths averted,
+and the Pareto frontier of US overdose deaths against homicides in Mexico."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InfeasibleError, ScenarioError
+from ..scenario import Scenario
+from .api import optimize
+from .bounds import extra_rows, homicide_coefficients, spend_bounds
+from .solvers import new_highs, row_bounds
+
+__all__ = ["least_cost", "pareto"]
+
+
+def least_cost(sc: Scenario, *, deaths_averted, solver="cbc"):
+    """The cheapest allocation that averts at least ``deaths_averted`` deaths.
+
+    Spending is capped by the scenario's budget, ceilings and constraints. The least
+    budget is found by bisection on `optimize` (deaths averted never fall as the budget
+    grows): a budget counts as enough only when its certified optimum reaches the target,
+    and as too little only when even its certified bound falls short.
+
+    Returns
+    -------
+    Allocation
+        The optimum at the least sufficient budget found; ``cost_gap`` ($M per year)
+        bounds how much cheaper the true least cost could be.
+
+    Raises
+    ------
+    InfeasibleError
+        The target exceeds what the budget can avert (the message gives that maximum).
+    """
+    if isinstance(deaths_averted, bool) or not isinstance(deaths_averted, int | float) \
+            or not np.isfinite(deaths_averted) or deaths_averted < 0:
+        raise ScenarioError("must be a finite number of deaths >= 0", file="<least_cost>",
+                            key="deaths_averted", value=deaths_averted)
+    best = optimize(sc, solver=solver)
+    if best.deaths_averted < deaths_averted:
+        raise InfeasibleError(
+            f"the target of {deaths_averted:,.1f} deaths averted is out of reach: at most "
+            f"{best.deaths_averted:,.1f} (certified within {best.gap:.3g}) can be averted "
+            f"with the ${sc.budget:,.0f}M a year budget and the scenario's constraints")
+    lower, _ = spend_bounds(sc)
+    lo, hi = float(lower.sum()), float(sc.budget)
+    cheapest = optimize(sc.with_overrides({"budget": lo}), solver=solver)
+    if cheapest.deaths_averted >= deaths_averted:  # the floors alone reach it
+        return replace(cheapest, cost_gap=0.0)
+    tol = max(1e-4 * hi, 0.01)
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        res = optimize(sc.with_overrides({"budget": mid}), solver=solver)
+        if res.deaths_averted >= deaths_averted:
+            best, hi = res, mid
+        else:  # too little (or within the gap of enough: counted as too little)
+            lo = mid
+    return replace(best, cost_gap=max(hi - lo, 0.0))
+
+
+def _linear_extreme(sc, coeffs):
+    """min of coeffs . x over the scenario's linear feasible set ($M per year)."""
+    lower, upper = spend_bounds(sc)
+    h = new_highs()
+    n = len(lower)
+    cols = np.arange(n, dtype=np.int32)
+    h.addVars(n, lower, upper)
+    for _, a, sense, rhs in [("budget", np.ones(n), "<=", sc.budget)] + extra_rows(sc):
+        h.addRow(*row_bounds(sense, rhs), n, cols, np.asarray(a, dtype=float))
+    h.changeColsCost(n, cols, np.asarray(coeffs, dtype=float))
+    h.run()
+    x = np.array(h.getSolution().col_value[:n])
+    return float(np.asarray(coeffs) @ x)
+
+
+def pareto(sc: Scenario, *, n=11, solver="cbc"):
+    """The frontier of US overdose deaths against additional homicides in Mexico.
+
+    Minimises deaths subject to ``mexico_homicides <= cap`` for ``n`` caps from the
+    fewest homicides any feasible allocation can cause to the homicides of the
+    unconstrained optimum (the epsilon-constraint method).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point: ``point``, ``max_mexico_homicides`` (the cap),
+        ``mexico_homicides`` and ``deaths`` (over the horizon), ``deaths_averted``,
+        ``gap`` and ``spend.<lever>`` ($M per year).
+    """
+    if sc.mexico is None:
+        raise ScenarioError("needs a [mexico] table defining the violence outcome",
+                            file=sc.source, key="mexico", has_value=False)
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 201:
+        raise ScenarioError("must be a whole number in [2, 201]", file="<pareto>", key="n",
+                            value=n)
+    free = sc.with_overrides({"max_mexico_homicides": None})
+    top = optimize(free, solver=solver)
+    coeffs = sc.horizon * homicide_coefficients(sc)
+    least = _linear_extreme(free, coeffs)
+    rows = []
+    for k, cap in enumerate(np.linspace(least, top.mexico_homicides, n)):
+        res = top if k == n - 1 else optimize(
+            sc.with_overrides({"max_mexico_homicides": float(cap) + 1e-6 * max(abs(cap), 1)}),
+            solver=solver)
+        row = {"point": k, "max_mexico_homicides": float(cap),
+               "mexico_homicides": res.mexico_homicides, "deaths": res.deaths,
+               "deaths_averted": res.deaths_averted, "gap": res.gap}
+        row.update({f"spend.{lv}": float(v) for lv, v in res.spend.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
