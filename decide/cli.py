@@ -13,43 +13,22 @@ from pathlib import Path
 __all__ = ["main"]
 
 
-def _parse_set(items):
-    from .errors import ScenarioError
-
-    out = {}
-    for item in items or []:
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip():
-            raise ScenarioError("expected KEY=VALUE", file="--set", key=item,
-                                has_value=False)
-        text = text.strip()
-        if text.lower() in ("none", "null", ""):
-            out[key.strip()] = None
-            continue
-        try:
-            value = float(text.replace(",", "").replace("_", ""))
-        except ValueError:
-            raise ScenarioError("value must be a number (or 'none')", file="--set",
-                                key=key.strip(), value=text) from None
-        out[key.strip()] = int(value) if key.strip() == "horizon" and value.is_integer() \
-            else value
-    return out
-
-
 def _load(args):
-    from .scenario import load_scenario
+    from .scenario import apply_overrides, load_scenario, parse_overrides
 
     sc = load_scenario(args.scenario)
-    overrides = _parse_set(getattr(args, "set", None))
+    overrides = parse_overrides(getattr(args, "set", None), source="--set")
     extra = getattr(args, "constraint", None)
     if extra:
         overrides["constraints"] = [c.text for c in sc.constraints] + list(extra)
-    return sc.with_overrides(overrides, source=f"{args.scenario} (--set)") if overrides \
+    return apply_overrides(sc, overrides, source=f"{args.scenario} (--set)") if overrides \
         else sc
 
 
 def _format_table(res):
     import pandas as pd
+
+    from .reporting.sentences import shadow_price_sentence, status_sentence
 
     t = res.table.copy()
     t["spend"] = t["spend"].map(lambda v: f"{v:,.1f}")
@@ -79,14 +58,13 @@ def _format_table(res):
         f"Deaths averted      {s['deaths_averted']:>14,.1f}",
         f"Certified gap       {s['gap_deaths']:>14.4f} deaths",
         f"Cost per death averted  ${s['cost_per_death_averted_musd']:,.2f}M",
+        f"Status              {res.status}",
+        "",
+        shadow_price_sentence(price["left"], price["right"], sc.horizon),
     ]
-    if price["left"] != price["right"]:
-        lines.append(f"Budget shadow price  {price['left']:.4f} (last $1M) / "
-                     f"{price['right']:.4f} (next $1M) deaths averted per $1M a year")
-    else:
-        lines.append(f"Budget shadow price  {price['right']:.4f} deaths averted per extra "
-                     f"$1M a year: an extra $100M a year for {sc.horizon} years would "
-                     f"avert about {100 * price['right']:,.1f} deaths")
+    warning = status_sentence(res.status, res.gap)
+    if warning is not None:
+        lines.append(f"Warning: {warning}")
     if res.mexico_homicides is not None:
         lines.append(f"Additional homicides in Mexico  {res.mexico_homicides:,.0f} over "
                      f"{sc.horizon} years")
@@ -100,14 +78,31 @@ def _format_table(res):
     return "\n".join(lines) + "\n"
 
 
+def _write_out(args, data: bytes, announce=True):
+    """``data`` to ``--out`` (atomically) or to stdout."""
+    from .reporting import export
+
+    if args.out:
+        export.write_atomic(args.out, data)
+        if announce:
+            print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(data.decode())
+    return 0
+
+
 def cmd_solve(args):
     from .optimization import optimize
     from .reporting import export
+    from .reporting.sentences import status_sentence
 
     sc = _load(args)
     res = optimize(sc, solver=args.solver, time_limit=args.time_limit, phasing=args.phasing)
     for warning in res.warnings:
         print(f"decide: warning: {warning}", file=sys.stderr)
+    status = status_sentence(res.status, res.gap)
+    if status is not None:  # on stderr too, whatever the format of stdout
+        print(f"decide: warning: {status}", file=sys.stderr)
     fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "table")
     if fmt == "table":
         data = _format_table(res).encode()
@@ -115,20 +110,14 @@ def cmd_solve(args):
         data = export.export_bytes(res, fmt)
     else:
         raise _UsageError(f"unknown format '{fmt}' (table, csv, json, xlsx)")
-    if args.out:
-        export.write_atomic(args.out, data)
-        print(f"wrote {args.out}", file=sys.stderr)
-    elif fmt == "xlsx":
+    if fmt == "xlsx" and not args.out:
         raise _UsageError("--format xlsx needs --out PATH")
-    else:
-        sys.stdout.write(data.decode())
-    return 0
+    return _write_out(args, data)
 
 
 def cmd_brief(args):
     from .analyses import monte_carlo
     from .optimization import optimize
-    from .reporting import export
     from .reporting.brief import briefing_html
     from .scenario import load_scenario
 
@@ -136,13 +125,7 @@ def cmd_brief(args):
     sc = _load(args)
     res = optimize(sc, solver=args.solver)
     mc = monte_carlo(sc, n=args.draws, seed=args.seed) if args.draws else None
-    data = briefing_html(res, reference=reference, monte_carlo=mc).encode()
-    if args.out:
-        export.write_atomic(args.out, data)
-        print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(data.decode())
-    return 0
+    return _write_out(args, briefing_html(res, reference=reference, monte_carlo=mc).encode())
 
 
 def cmd_least_cost(args):
@@ -156,11 +139,7 @@ def cmd_least_cost(args):
           file=sys.stderr)
     fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "table")
     data = _format_table(res).encode() if fmt == "table" else export.export_bytes(res, fmt)
-    if args.out:
-        export.write_atomic(args.out, data)
-    else:
-        sys.stdout.write(data.decode())
-    return 0
+    return _write_out(args, data, announce=False)
 
 
 def cmd_pareto(args):
@@ -170,6 +149,15 @@ def cmd_pareto(args):
     p = pareto(_load(args), n=args.n)
     _emit(args, p, lambda: charts.pareto_chart(p))
     return 0
+
+
+def cmd_schema(args):
+    """Print (or write) the JSON Schema of scenario files, for editors."""
+    import json
+
+    from .scenario import scenario_schema
+
+    return _write_out(args, (json.dumps(scenario_schema(), indent=2) + "\n").encode())
 
 
 def cmd_params(args):
@@ -243,6 +231,8 @@ class _RunningSummary:
     def add(self, frame):
         import numpy as np
 
+        from .optimization.certificate import FUNDED
+
         if self.kept < 200_000:
             keep = frame[[c for c in frame.columns if c.startswith("spend.")]
                          + ["deaths_averted"]].iloc[:200_000 - self.kept]
@@ -251,7 +241,7 @@ class _RunningSummary:
 
         for lv in self.levers:
             col = frame[f"spend.{lv}"].to_numpy()
-            self.funded[lv] += int((col > 1e-6).sum())
+            self.funded[lv] += int((col > FUNDED).sum())
             self.spend_sum[lv] += float(col.sum())
         # keep a bounded reservoir for percentiles (every row up to 200k)
         self.averted.append(np.asarray(frame["deaths_averted"])[:200_000])
@@ -541,6 +531,11 @@ def build_parser():
     q.add_argument("--set", action="append", metavar="KEY=VALUE")
     q.add_argument("--format", choices=["table", "csv"], default="table")
     q.set_defaults(func=cmd_params)
+    sc = sub.add_parser("schema", help="JSON Schema of scenario files, for editors "
+                                       "(decide.scenario.scenario_schema)")
+    sc.add_argument("--out", help="write it here (atomically) instead of stdout, e.g. "
+                                  "scenario.schema.json")
+    sc.set_defaults(func=cmd_schema)
     return p
 
 

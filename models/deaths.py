@@ -31,6 +31,13 @@ __all__ = [
     "baseline_by_year",
     "discount_weights",
     "YearlyDeaths",
+    "Draws",
+    "deaths",
+    "log_reduction",
+    "averted_parts",
+    "averted_terms",
+    "flat_averted",
+    "flat_deaths",
     "yearly_deaths",
     "yearly_deaths_flat",
     "averted_gradient_flat",
@@ -42,7 +49,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ModelInputs:
-    """Numeric inputs of the model for L levers (arrays of shape (L,)).
+    """Numeric inputs of the model for L levers (arrays of shape (L,)), or for N draws
+    at once (market fields of shape (N,), lever fields (N, L); see `draws`).
 
     Attributes
     ----------
@@ -125,7 +133,8 @@ class ModelInputs:
             self.demand,
             1.0,
             channel_weight(
-                self.alpha, self.supply_elasticity, self.price_elasticity, self.pass_through
+                self.alpha, *(np.asarray(v)[..., None] for v in (
+                    self.supply_elasticity, self.price_elasticity, self.pass_through))
             ),
         )
 
@@ -139,7 +148,22 @@ class ModelInputs:
     @cached_property
     def baseline(self):
         """Baseline deaths per year, shape (T,)."""
-        return baseline_by_year(self.baseline_deaths, self.baseline_trend, self.horizon)
+        return baseline_by_year(np.asarray(self.baseline_deaths)[..., None],
+                                np.asarray(self.baseline_trend)[..., None], self.horizon)
+
+    @cached_property
+    def draws(self):
+        """These inputs as the kernel's `Draws`: N draws when the fields carry a draw
+        axis (market fields (N,), lever fields (N, L)), else one."""
+        phi = np.atleast_1d(np.asarray(self.substitution, dtype=float))
+        n = len(phi)
+        return Draws(profile=np.broadcast_to(self.profile, (n, *self.profile.shape[-2:])),
+                     weight=np.broadcast_to(self.weight, (n, len(self.form))),
+                     cap=np.broadcast_to(self.cap, (n, len(self.form))),
+                     slope0=np.broadcast_to(self.slope0, (n, len(self.form))),
+                     baseline=np.broadcast_to(self.baseline, (n, self.horizon)), phi=phi,
+                     demand=self.demand, form=self.form,
+                     complementarity=self.complementarity, balloon=self.balloon)
 
     @cached_property
     def discount(self):
@@ -194,46 +218,325 @@ class YearlyDeaths:
         return self.baseline - self.total
 
 
-def boosted(eff, inp: ModelInputs):
+def boosted(eff, inp):
     """Effective spends with complementarity applied.
 
     Financial intelligence makes network targeting more effective: the boosted lever's
     effective spend gains ``gamma * min(E_by, E_boosted)`` in each year (concave, so
     deaths stay convex).
+
+    Parameters
+    ----------
+    eff : ndarray, shape (..., L, T)
+        Effective spend, $M per year.
+    inp : ModelInputs or Draws
     """
     if inp.complementarity is None:
         return eff
     b, by, gamma = inp.complementarity
     out = np.array(eff, dtype=float, copy=True)
-    out[b] = eff[b] + gamma * np.minimum(eff[by], eff[b])
+    out[..., b, :] = eff[..., b, :] + gamma * np.minimum(eff[..., by, :], eff[..., b, :])
     return out
 
 
-def combined_reduction(weighted, inp: ModelInputs):
+def combined_reduction(weighted, inp):
     """All levers' log reduction per year, with the balloon cap applied.
 
     Two levers hitting the same node of the supply chain share a cap: their combined
     contribution is ``min(c_a z_a + c_b z_b, cap)`` (concave).
+
+    Parameters
+    ----------
+    weighted : ndarray, shape (..., L, T)
+        ``c_i z_i`` per lever and year, log units.
     """
     if inp.balloon is None:
-        return weighted.sum(axis=0)
+        return weighted.sum(axis=-2)
     a, b, cap = inp.balloon
-    others = np.delete(weighted, [a, b], axis=0).sum(axis=0)
-    return others + np.minimum(weighted[a] + weighted[b], cap)
+    others = np.delete(weighted, [a, b], axis=-2).sum(axis=-2)
+    return others + np.minimum(weighted[..., a, :] + weighted[..., b, :], cap)
 
 
-def _from_effective(eff, inp: ModelInputs) -> YearlyDeaths:
-    eff = boosted(eff, inp)
-    z = rsp.response(eff, inp.form[:, None], inp.cap[:, None], inp.slope0[:, None])
-    weighted = inp.weight[:, None] * z
-    z_demand = weighted[inp.demand].sum(axis=0)
-    z_all = combined_reduction(weighted, inp)
-    base = inp.baseline
+# -- the kernel: N draws x L levers x T years ------------------------------------------
+@dataclass(kw_only=True, eq=False)
+class Draws:
+    """Model arrays for N draws of one scenario's structure (L levers, T years).
+
+    `ModelInputs.draws` gives the one-draw case; the fast engine builds N draws at once.
+    Every function below reads deaths from these arrays and nothing else.
+
+    Attributes
+    ----------
+    profile : ndarray, shape (N, L, T)
+        Flat-plan yearly effect weights ``M[i, u]`` (dimensionless).
+    weight : ndarray, shape (N, L)
+        Channel weights ``c_i`` (1 for demand levers).
+    cap : ndarray, shape (N, L)
+        Largest cut per lever, log units.
+    slope0 : ndarray, shape (N, L)
+        Initial response slope, log units per $M per year.
+    baseline : ndarray, shape (N, T)
+        Baseline deaths per year ``B_u`` (an input: a trend, or a projection).
+    phi : ndarray, shape (N,)
+        Substitution share.
+    demand : ndarray of bool, shape (L,)
+    form : ndarray of int, shape (L,)
+        Response forms (`models.response.SATURATING` or ``LINEAR_CAP``).
+    complementarity, balloon : tuple or None
+        Lever interactions, as in `ModelInputs` (the same for every draw).
+    """
+
+    profile: np.ndarray
+    weight: np.ndarray
+    cap: np.ndarray
+    slope0: np.ndarray
+    baseline: np.ndarray
+    phi: np.ndarray
+    demand: np.ndarray
+    form: np.ndarray
+    complementarity: tuple | None = None
+    balloon: tuple | None = None
+
+    #: Fields shared by every draw (not sliced by `take`).
+    SHARED = ("demand", "form", "complementarity", "balloon")
+
+    def __len__(self):
+        return self.weight.shape[0]
+
+    @property
+    def interactions(self):
+        """True when levers interact (complementarity or a shared balloon cap)."""
+        return self.complementarity is not None or self.balloon is not None
+
+    @property
+    def saturating(self):
+        """True when every lever's curve is ``saturating`` (smooth, strictly concave)."""
+        return bool((self.form == rsp.SATURATING).all())
+
+    def terms(self):
+        """Per-draw constants of flat spend on saturating curves (cached): with
+        ``ex = exp(-rate_t x)``, ``c z = wcap (1 - ex)``, ``c dz/dx = wslope ex`` and
+        ``c d2z/dx2 = -wcurv ex`` (`models.response` for the saturating form,
+        differentiated through ``E = M x``)."""
+        if not hasattr(self, "_terms"):
+            rate = rsp.saturating_rate(self.cap, self.slope0)[:, :, None]
+            c = self.weight[:, :, None]
+            # a zero cap ("no effect") has no slope either, as in `response_slope`
+            s0 = np.where(self.cap > 0, self.slope0, 0.0)[:, :, None]
+            self._terms = (rate * self.profile, c * self.cap[:, :, None] + 0 * self.profile,
+                           c * s0 * self.profile, c * s0 * rate * self.profile ** 2)
+        return self._terms
+
+    def take(self, idx):
+        """The draws ``idx`` (cached terms sliced, not recomputed)."""
+        sub = type(self)(**{k: (v if k in self.SHARED else v[idx])
+                            for k, v in vars(self).items() if not k.startswith("_")})
+        if hasattr(self, "_terms"):
+            sub._terms = tuple(a[idx] for a in self._terms)
+        return sub
+
+
+def log_reduction(eff, d: Draws):
+    """Each lever's weighted log reduction and the yearly totals.
+
+    Parameters
+    ----------
+    eff : ndarray, shape (N, L, T)
+        Effective spend, $M per year.
+    d : Draws
+
+    Returns
+    -------
+    wz : ndarray, shape (N, L, T)
+        ``c_i z_i(E'_i)`` with complementarity applied, log units.
+    z_all, z_dem : ndarray, shape (N, T)
+        All levers (balloon cap applied) and demand levers only, log units.
+    """
+    e = boosted(eff, d)
+    z = rsp.response(e, d.form[None, :, None], d.cap[:, :, None], d.slope0[:, :, None])
+    wz = d.weight[:, :, None] * z
+    return wz, combined_reduction(wz, d), wz[:, d.demand].sum(axis=1)
+
+
+def deaths(eff, d: Draws) -> YearlyDeaths:
+    """Projected deaths by year for N draws: the definition (module docstring).
+
+    Parameters
+    ----------
+    eff : ndarray, shape (N, L, T)
+        Effective spend, $M per year (`models.timing.effective_spend` of a plan, or
+        ``M x`` for a flat allocation).
+    d : Draws
+
+    Returns
+    -------
+    YearlyDeaths
+        Arrays of shape (N, T), deaths per year.
+    """
+    _, z_all, z_dem = log_reduction(eff, d)
+    base, phi = d.baseline, d.phi[:, None]
     synthetic = base * np.exp(-z_all)
-    substitution = inp.substitution * base * (np.exp(-z_demand) - np.exp(-z_all))
+    substitution = phi * base * (np.exp(-z_dem) - np.exp(-z_all))
     return YearlyDeaths(base, synthetic, substitution)
 
 
+def averted_parts(z_all, z_dem, scale, phi):
+    """Deaths averted per year, split into the term every lever moves (``1 - phi`` of
+    the baseline) and the demand-only term (``phi``).
+
+    Parameters
+    ----------
+    z_all, z_dem : ndarray, shape (N, T)
+        Log reductions (`log_reduction`).
+    scale : ndarray, shape (N, T)
+        Baseline deaths per year, times any weight per year.
+    phi : ndarray, shape (N,)
+
+    Returns
+    -------
+    part_all, part_dem : ndarray, shape (N, T)
+        ``s_u (1 - phi)(1 - exp(-Z_u))`` and ``s_u phi (1 - exp(-Zd_u))``, deaths.
+    """
+    phi = phi[:, None]
+    return scale * (1 - phi) * -np.expm1(-z_all), scale * phi * -np.expm1(-z_dem)
+
+
+def averted_terms(z_all, z_dem, scale, phi):
+    """Weighted deaths averted per draw and its derivatives in the log reductions.
+
+    ``F = sum_u s_u [(1 - phi)(1 - exp(-Z_u)) + phi (1 - exp(-Zd_u))]`` (`averted_parts`).
+
+    Returns
+    -------
+    f : ndarray, shape (N,)
+    e_all, e_dem : ndarray, shape (N, T)
+        ``dF/dZ_u`` and ``dF/dZd_u`` (deaths per log unit).
+    """
+    part_all, part_dem = averted_parts(z_all, z_dem, scale, phi)
+    phi = phi[:, None]
+    return ((part_all + part_dem).sum(axis=1), scale * (1 - phi) * np.exp(-z_all),
+            scale * phi * np.exp(-z_dem))
+
+
+#: Relative distance within which the two sides of an interaction's min() count as
+#: tied: the optimiser lands on such kinks only to its tolerance, and the next $1M
+#: moves past them, so the right derivative there is the one a tie gives.
+TIE = 1e-6
+
+
+def _interaction_gradient(eff, d: Draws, e_all, e_dem):
+    # dF/dE by the chain rule through min(): right derivatives (a tie earns nothing more)
+    e = boosted(eff, d)
+    args = (d.form[None, :, None], d.cap[:, :, None], d.slope0[:, :, None])
+    wz = d.weight[:, :, None] * rsp.response(e, *args)
+    slope = d.weight[:, :, None] * rsp.response_slope(e, *args)
+    dz_all = np.ones_like(wz)  # dZ_all / d(c_j z_j)
+    if d.balloon is not None:
+        a, b, cap = d.balloon
+        open_ = (wz[:, a] + wz[:, b] < cap * (1 - TIE)).astype(float)
+        dz_all[:, a], dz_all[:, b] = open_, open_
+    q = (e_all[:, None] * dz_all + e_dem[:, None] * d.demand[None, :, None]) * slope
+    grad = q.copy()
+    if d.complementarity is not None:
+        b, by, gamma = d.complementarity
+        tol = TIE * np.maximum(np.maximum(eff[:, b], eff[:, by]), 1.0)
+        grad[:, b] = q[:, b] * (1.0 + gamma * (eff[:, b] < eff[:, by] - tol))
+        grad[:, by] += q[:, b] * gamma * (eff[:, by] < eff[:, b] - tol)
+    return grad
+
+
+def flat_averted(x, d: Draws, weights=None, order=0):
+    """Weighted deaths averted over the horizon for flat spend, with derivatives.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, L)
+        $M per year per lever (the same every year).
+    d : Draws
+    weights : array_like, shape (T,), optional
+        Weight per year (e.g. `discount_weights`); 1 by default.
+    order : {0, 1, 2}
+        Derivatives wanted: 1 adds the gradient, 2 the Hessian (saturating curves and
+        no interactions only: the other curves have kinks).
+
+    Returns
+    -------
+    f : ndarray, shape (N,)
+        ``sum_u w_u averted_u``, deaths.
+    g : ndarray, shape (N, L) or None
+        Deaths per extra $1M a year on each lever (right derivatives at kinks).
+    h : ndarray, shape (N, L, L) or None
+    """
+    scale = d.baseline if weights is None else d.baseline * np.asarray(weights)
+    if d.saturating and not d.interactions:
+        return _flat_saturating(x, d, scale, order)
+    if order > 1:
+        raise ValueError("second derivatives need saturating curves without interactions")
+    return _flat_generic(x, d, scale, order)
+
+
+def _flat_generic(x, d: Draws, scale, order):
+    # any response form, interactions included; value and first derivatives
+    eff = d.profile * x[:, :, None]
+    if d.interactions:
+        _, z_all, z_dem = log_reduction(eff, d)
+        f, e_all, e_dem = averted_terms(z_all, z_dem, scale, d.phi)
+        if order == 0:
+            return f, None, None
+        g = (_interaction_gradient(eff, d, e_all, e_dem) * d.profile).sum(axis=2)
+        return f, g, None
+    args = (d.form[None, :, None], d.cap[:, :, None], d.slope0[:, :, None])
+    wz = d.weight[:, :, None] * rsp.response(eff, *args)
+    z_all = wz.sum(axis=1)
+    z_dem = wz[:, d.demand].sum(axis=1)
+    f, e_all, e_dem = averted_terms(z_all, z_dem, scale, d.phi)
+    if order == 0:
+        return f, None, None
+    jac = d.weight[:, :, None] * rsp.response_slope(eff, *args) * d.profile
+    g = np.einsum("nt,nlt->nl", e_all, jac) + np.einsum(
+        "nt,nlt->nl", e_dem, jac * d.demand[None, :, None])
+    return f, g, None
+
+
+def _flat_saturating(x, d: Draws, scale, order):
+    # closed forms of the saturating curve (see Draws.terms), the fast engine's hot path
+    rate_t, wcap, wslope, wcurv = d.terms()
+    ex = np.exp(-rate_t * x[:, :, None])
+    z_all = (wcap * (1.0 - ex)).sum(axis=1)
+    phi = d.phi[:, None]
+    has_demand = d.demand.any()
+    f = (scale * (1 - phi) * -np.expm1(-z_all)).sum(axis=1)
+    if has_demand:
+        z_dem = (wcap[:, d.demand] * (1.0 - ex[:, d.demand])).sum(axis=1)
+        f += (scale * phi * -np.expm1(-z_dem)).sum(axis=1)
+    if order == 0:
+        return f, None, None
+    e_all = (scale * (1 - phi) * np.exp(-z_all))[:, :, None]  # dF/dZall_u, (N, T, 1)
+    jac = wslope * ex  # dZ_u/dx_i, (N, L, T)
+    grad = (jac @ e_all)[:, :, 0]
+    if has_demand:
+        e_dem = (scale * phi * np.exp(-z_dem))[:, :, None]
+        jd = jac * d.demand[None, :, None]
+        grad += (jd @ e_dem)[:, :, 0]
+    if order == 1:
+        return f, grad, None
+    hess = -(jac @ (e_all * jac.transpose(0, 2, 1)))
+    diag = -((wcurv * ex) @ e_all)[:, :, 0]
+    if has_demand:
+        hess -= jd @ (e_dem * jd.transpose(0, 2, 1))
+        diag -= ((wcurv * ex * d.demand[None, :, None]) @ e_dem)[:, :, 0]
+    idx = np.arange(x.shape[1])
+    hess[:, idx, idx] += diag
+    return f, grad, hess
+
+
+def flat_deaths(x, d: Draws):
+    """Projected (undiscounted) deaths over the horizon per draw for flat spend ``x``
+    (shape (N, L), $M per year); shape (N,)."""
+    return deaths(d.profile * x[:, :, None], d).total.sum(axis=1)
+
+
+# -- one scenario (the N = 1 case) ------------------------------------------------------
 def yearly_deaths(plan, inp: ModelInputs) -> YearlyDeaths:
     """Projected deaths by year for a plan that may vary by year.
 
@@ -246,8 +549,10 @@ def yearly_deaths(plan, inp: ModelInputs) -> YearlyDeaths:
     Returns
     -------
     YearlyDeaths
+        Arrays of shape (T,).
     """
-    return _from_effective(timing.effective_spend(plan, inp.profile), inp)
+    eff = timing.effective_spend(plan, inp.profile)
+    return _first(deaths(eff[None], inp.draws))
 
 
 def yearly_deaths_flat(spend, inp: ModelInputs) -> YearlyDeaths:
@@ -261,7 +566,11 @@ def yearly_deaths_flat(spend, inp: ModelInputs) -> YearlyDeaths:
         $M per year per lever.
     """
     spend = np.asarray(spend, dtype=float)
-    return _from_effective(inp.profile * spend[:, None], inp)
+    return _first(deaths((inp.profile * spend[:, None])[None], inp.draws))
+
+
+def _first(yd):
+    return YearlyDeaths(yd.baseline[0], yd.synthetic[0], yd.substitution[0])
 
 
 def averted_gradient_flat(spend, inp: ModelInputs, weights=None):
@@ -279,34 +588,10 @@ def averted_gradient_flat(spend, inp: ModelInputs, weights=None):
     -------
     ndarray, shape (L,)
         Deaths averted over the horizon per extra $1M a year on each lever (right
-        derivative at the kink of a ``linear_cap`` curve).
+        derivative at a kink: of a ``linear_cap`` curve, or of an interaction's min).
     """
     spend = np.asarray(spend, dtype=float)
-    if inp.interactions:
-        # right derivatives by a forward difference of the model (kinks of min())
-        w = np.ones(inp.horizon) if weights is None else np.asarray(weights)
-        base = (yearly_deaths_flat(spend, inp).averted * w).sum()
-        grad = np.empty_like(spend)
-        for i in range(len(spend)):
-            h = 1e-6 * max(1.0, spend[i])
-            up = spend.copy()
-            up[i] += h
-            grad[i] = ((yearly_deaths_flat(up, inp).averted * w).sum() - base) / h
-        return grad
-    prof = inp.profile
-    eff = prof * spend[:, None]
-    z = rsp.response(eff, inp.form[:, None], inp.cap[:, None], inp.slope0[:, None])
-    dz = rsp.response_slope(eff, inp.form[:, None], inp.cap[:, None], inp.slope0[:, None])
-    w = inp.weight[:, None]
-    z_demand = (w * z)[inp.demand].sum(axis=0)
-    z_all = (w * z).sum(axis=0)
-    base = inp.baseline * (1.0 if weights is None else np.asarray(weights))
-    phi = inp.substitution
-    # d averted_u / d Z: all levers through the (1 - phi) term, demand levers also phi's
-    d_all = base * (1.0 - phi) * np.exp(-z_all)
-    d_dem = base * phi * np.exp(-z_demand)
-    per_year = d_all[None, :] + np.where(inp.demand[:, None], d_dem[None, :], 0.0)
-    return (per_year * w * dz * prof).sum(axis=1)
+    return flat_averted(spend[None], inp.draws, weights, order=1)[1][0]
 
 
 def deaths_ratio_after_supply_cut(cut, supply_elasticity, price_elasticity, pass_through,

@@ -25,12 +25,18 @@ import numpy as np
 
 __all__ = ["year_profile", "kernel", "effective_spend"]
 
+#: Draws per block in `year_profile` (temporaries of about 1 MB).
+_BLOCK = 2048
+
 
 def _expint(s, tau):
-    # tau * exp(-s / tau), with tau = 0 (instantaneous) giving 0 for s >= 0.
+    # tau * exp(-s / tau), with tau = 0 (instantaneous) giving 0 for s >= 0. Computed in
+    # one buffer: year_profile's cost is these (..., L, T + 1) arrays.
     tau = np.asarray(tau, dtype=float)
-    safe = np.where(tau > 0, tau, 1.0)
-    return np.where(tau > 0, tau * np.exp(-s / safe), 0.0)
+    pos = tau > 0
+    out = np.divide(-s, np.where(pos, tau, 1.0))
+    np.multiply(tau, np.exp(out, out=out), out=out)
+    return out if pos.all() else np.where(pos, out, 0.0)
 
 
 def _antiderivative(s, onset, adaptation_time, retained):
@@ -39,14 +45,19 @@ def _antiderivative(s, onset, adaptation_time, retained):
     both = np.where(a > 0, 1.0 / (1.0 / np.where(a > 0, a, 1.0) + 1.0 / b), 0.0)
 
     def prim(v):
-        return (
-            rho * v
-            - (1 - rho) * _expint(v, b)
-            + rho * _expint(v, a)
-            + (1 - rho) * _expint(v, both)
-        )
+        # rho v - (1 - rho) E(b) + rho E(a) + (1 - rho) E(both), summed in that order
+        out = np.empty(np.broadcast_shapes(np.shape(v), np.shape(a), np.shape(b),
+                                           np.shape(rho)))
+        np.multiply(rho, v, out=out)
+        out -= np.multiply(1 - rho, _expint(v, b))
+        out += np.multiply(rho, _expint(v, a))
+        out += np.multiply(1 - rho, _expint(v, both))
+        return out
 
-    return prim(s) - prim(np.zeros_like(s))
+    # prim(0) is the same for every s: evaluate it once per lever, not once per year
+    out = prim(s)
+    out -= prim(np.zeros(np.shape(s)[:-1] + (1,)))
+    return out
 
 
 def year_profile(horizon, onset, adaptation_time, retained, market_lag=0.0):
@@ -74,10 +85,25 @@ def year_profile(horizon, onset, adaptation_time, retained, market_lag=0.0):
     adapt = np.asarray(adaptation_time, dtype=float)[..., None]
     rho = np.asarray(retained, dtype=float)[..., None]
     lag = np.asarray(market_lag, dtype=float)[..., None, None]
-    years = np.arange(1, horizon + 1, dtype=float)
-    hi = np.maximum(years - lag, 0.0)
-    lo = np.maximum(years - 1.0 - lag, 0.0)
-    return _antiderivative(hi, onset, adapt, rho) - _antiderivative(lo, onset, adapt, rho)
+    # M_u = A(max(u - L, 0)) - A(max(u - 1 - L, 0)): one antiderivative at the T + 1
+    # year ends 0..T serves both ends of every year (the exponentials cost the time)
+    ends = np.maximum(np.arange(horizon + 1, dtype=float) - lag, 0.0)
+    args = [np.atleast_2d(v) for v in (ends, onset, adapt, rho)]
+    lead = np.broadcast_shapes(*(v.shape[:-2] for v in args))
+    if not lead or lead[0] <= _BLOCK:
+        a = _antiderivative(ends, onset, adapt, rho)
+        return a[..., 1:] - a[..., :-1]
+    # many draws: blocks of them, whose temporaries the allocator reuses (fresh
+    # multi-MB arrays cost more in page faults than the arithmetic); values per draw
+    # are the same either way
+    args = [np.broadcast_to(v, lead + v.shape[-2:]) for v in args]
+    out = None
+    for k in range(0, lead[0], _BLOCK):
+        a = _antiderivative(*(v[k:k + _BLOCK] for v in args))
+        if out is None:
+            out = np.empty(lead + a.shape[len(lead):-1] + (horizon,))
+        np.subtract(a[..., 1:], a[..., :-1], out=out[k:k + _BLOCK])
+    return out
 
 
 def kernel(profile):

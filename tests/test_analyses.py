@@ -55,15 +55,14 @@ def test_evppi_between_zero_and_evpi_on_one_partitioned_sample(baseline):
     for params in ("levers.counter_network.cost_per_pct",
                    ["levers.financial.max_effect", "levers.counter_network.max_effect"]):
         r = A.evppi(baseline, params, n=30, seed=3, inner=60).iloc[0]
-        assert r["evppi_deaths"] >= -2 * r["se_deaths"]
-        assert r["evppi_deaths"] <= r["evpi_deaths"] + 2 * (r["se_deaths"]
-                                                           + r["evpi_se_deaths"])
+        # exact on one sample (each group's optimum is certified): no sampling slack
+        assert 0 <= r["evppi_deaths"] <= r["evpi_deaths"] + 1e-6
+        assert r["evpi_deaths"] > 0
 
 
 def test_robust_expected_no_worse_than_any_draw_optimum(baseline):
-    r = A.robust(baseline, n=120, seed=4, objective="expected")
-    averted = (r.draws["optimal_deaths"].max() - r.draws["optimal_deaths"]).mean()
-    assert 0 <= r.gap <= max(1e-4 * averted, 0.01) + 1e-6 or r.gap < 1e-3
+    r = A.robust(baseline, n=120, seed=4, objective="expected", tol=0.05)
+    assert 0 <= r.gap <= 0.05
     values = sample_parameters(baseline.parameters(), 0, 120, 4)
     b = fast.batch_inputs(baseline, values, 120)
     for k in range(0, 120, 7):
@@ -237,3 +236,64 @@ def test_fast_tornado_matches_the_lp_tornado(baseline):
                                lp_rows.loc[both, "switching_value"], rtol=5e-3)
     # (the LP optimum is certified in deaths, not in spend: near a switch its allocation
     # can sit a few $M from the exact one, so its bisection lands ~0.1% away)
+
+
+# -- argument validation: one clear error before any work ------------------------------
+HUGE = 10**400
+
+
+def _bad_calls(sc):
+    p = "market.substitution"
+    q = "market.pass_through"
+    for n in (True, 2.5, 10.0, "10", HUGE, -HUGE, 0):
+        yield "two_way", "n", lambda n=n: A.two_way(sc, p, q, n=n)
+        yield "monte_carlo", "n", lambda n=n: decide.monte_carlo(sc, n=n)
+        yield "monte_carlo", "chunk", lambda n=n: decide.monte_carlo(sc, n=10, chunk=n)
+        yield "evpi", "n", lambda n=n: A.evpi(sc, n=n)
+        yield "evppi", "n", lambda n=n: A.evppi(sc, p, n=n)
+        yield "evppi", "inner", lambda n=n: A.evppi(sc, p, n=10, inner=n)
+        yield "robust", "n", lambda n=n: A.robust(sc, n=n)
+        yield "robust", "out_of_sample", lambda n=n: A.robust(sc, n=10, out_of_sample=n)
+        yield "robust", "max_iterations", lambda n=n: A.robust(sc, n=10, max_iterations=n)
+        yield "sobol", "n", lambda n=n: A.sobol(sc, n=n)
+    for seed in (-1, True, 1.5, "1"):
+        yield "monte_carlo", "seed", lambda s=seed: decide.monte_carlo(sc, n=10, seed=s)
+        yield "evpi", "seed", lambda s=seed: A.evpi(sc, n=10, seed=s)
+        yield "evppi", "seed", lambda s=seed: A.evppi(sc, p, n=10, seed=s)
+        yield "robust", "seed", lambda s=seed: A.robust(sc, n=10, seed=s)
+        yield "sobol", "seed", lambda s=seed: A.sobol(sc, n=8, seed=s)
+    for ex in (42, "", object()):  # refused even when the draws fit in one chunk
+        yield "monte_carlo", "executor", lambda e=ex: decide.monte_carlo(sc, n=10, executor=e)
+        yield "two_way", "executor", lambda e=ex: A.two_way(sc, p, q, n=2, executor=e)
+        yield "evpi", "executor", lambda e=ex: A.evpi(sc, n=10, executor=e)
+        yield "evppi", "executor", lambda e=ex: A.evppi(sc, p, n=10, executor=e)
+        yield "robust", "executor", lambda e=ex: A.robust(sc, n=10, executor=e)
+        yield "sobol", "executor", lambda e=ex: A.sobol(sc, n=8, executor=e)
+    for alpha in (0, 1, HUGE, float("nan"), True, "0.9"):
+        yield "robust", "alpha", lambda a=alpha: A.robust(sc, n=10, alpha=a)
+    for tol in (0, -1, HUGE, float("inf")):
+        yield "robust", "tol", lambda t=tol: A.robust(sc, n=10, tol=t)
+    yield "robust", "objective", lambda: A.robust(sc, n=10, objective="regrt")
+    for output in (3, None, "share.nope", "deaths"):
+        yield "sobol", "output", lambda o=output: A.sobol(sc, n=8, output=o)
+    for budgets in ([HUGE], [-1], [float("nan")], 5.0, "100", [[1, 2]], [True]):
+        yield "frontier", "budgets", lambda b=budgets: A.frontier(sc, budgets=b)
+    for params in (5, [HUGE], ["market.substitutio"], [None]):
+        yield "analysis", "parameters", lambda x=params: A.tornado(sc, parameters=x)
+
+
+def test_bad_arguments_are_one_clear_error_naming_function_key_and_range(baseline):
+    cases = list(_bad_calls(baseline))
+    assert len(cases) > 100
+    for where, key, call in cases:
+        with pytest.raises(decide.ScenarioError) as err:
+            call()
+        msg = str(err.value)
+        assert msg.startswith(f"<{where}>: {key}"), msg
+        assert "\n" not in msg and len(msg) < 500, msg
+
+
+def test_numpy_integers_are_accepted_as_counts(baseline):
+    mc = decide.monte_carlo(baseline, n=np.int64(20), seed=np.int64(1), chunk=np.int32(7))
+    assert len(mc) == 20
+    pd.testing.assert_frame_equal(mc, decide.monte_carlo(baseline, n=20, seed=1, chunk=7))

@@ -317,3 +317,51 @@ def test_phasing_constraints_least_cost_and_pareto_in_the_app():
     at.number_input(key="w:max_mexico_homicides").set_value(0.0).run()
     assert not at.error
     assert _solved(at).max_mexico_homicides == 0.0
+
+
+def test_a_result_that_is_not_optimal_is_flagged(monkeypatch):
+    import dataclasses
+
+    import streamlit as st
+
+    real = decide.optimize
+
+    def stopped(*args, **kwargs):
+        return dataclasses.replace(real(*args, **kwargs), status=decide.Status.TIME_LIMIT,
+                                   gap=3.25)
+    monkeypatch.setattr(decide, "optimize", stopped)
+    st.cache_resource.clear()  # results solved by other tests must not be reused
+    try:
+        at = _app()
+    finally:
+        st.cache_resource.clear()
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "Not proven optimal" in text and "time_limit" in text
+    assert "at most 3.2500 more deaths" in text
+    assert _metrics(at)["Certified gap (deaths)"] == "3.2500"
+    monkeypatch.undo()
+    assert not any("Not proven optimal" in w.value for w in _app().warning)
+
+
+def test_link_values_are_exact_and_bad_entries_are_named():
+    at = _app()
+    at.number_input(key="w:budget").set_value(1234.5678901).run()
+    query = {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert query["budget"] == "1234.5678901"
+    again = _app(**query)
+    assert _solved(again).budget == 1234.5678901 and not again.warning
+    bad = _app(budget="abc", horizon="5.5", bogus="1", scenario="nope.toml",
+               **{"levers.precursor.max_effect": "5"})
+    assert not bad.exception and not bad.error
+    text = " ".join(w.value for w in bad.warning)
+    for part in ("budget = 'abc'", "horizon = 5.5", "bogus: unknown key",
+                 "levers.precursor.max_effect", "nope.toml"):
+        assert part in text, part
+    assert _solved(bad) == decide.load_scenario(ROOT / "inputs" / "baseline.toml")
+
+
+def test_breakpoint_sentence_in_the_app():
+    at = _app(**{"levers.counter_network.ceiling": "300"})
+    assert any(md.value.startswith("**Budget at a breakpoint:** The budget sits at a "
+                                   "breakpoint") for md in at.markdown)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -22,7 +23,8 @@ def test_solve_prints_table(capsys):
     assert main(["solve", BASELINE]) == 0
     out = capsys.readouterr().out
     assert "precursor" in out and "Deaths averted" in out and "Certified gap" in out
-    assert "an extra $100M a year for 10 years would avert about" in out
+    assert "An extra $100M a year for 10 years would avert about" in out
+    assert "Status              optimal" in out and "Not proven optimal" not in out
 
 
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
@@ -181,3 +183,127 @@ def test_analysis_errors_exit_2(capsys):
     assert main(["tornado", BASELINE, "--parameter", "market.substitutoin"]) == 2
     assert "did you mean" in capsys.readouterr().err
     assert main(["frontier", BASELINE, "--plot", "x.gif", "--quiet"]) == 2
+
+
+# -- one status, one shadow-price sentence, one funded threshold ------------------------
+def _time_limited(monkeypatch, gap=2.5):
+    """Make every `optimize` report a MILP stopped by its time limit."""
+    import dataclasses
+
+    from decide import optimization
+
+    real = optimization.optimize
+
+    def stopped(*args, **kwargs):
+        return dataclasses.replace(real(*args, **kwargs), status=decide.Status.TIME_LIMIT,
+                                   gap=gap)
+    monkeypatch.setattr(optimization, "optimize", stopped)
+
+
+def test_solve_shows_a_status_that_is_not_optimal(monkeypatch, capsys):
+    _time_limited(monkeypatch)
+    assert main(["solve", BASELINE]) == 0
+    cap = capsys.readouterr()
+    assert "Status              time_limit" in cap.out
+    assert "Not proven optimal" in cap.out and "at most 2.5000 more deaths" in cap.out
+    assert "time_limit" in cap.err and "2.5000" in cap.err  # also with --format csv/json
+    assert main(["solve", BASELINE, "--format", "json"]) == 0
+    cap = capsys.readouterr()
+    assert json.loads(cap.out)["summary"]["status"] == "time_limit"
+    assert "Not proven optimal" in cap.err
+    from decide import optimization
+    from decide.reporting.brief import briefing_html
+
+    sc = decide.load_scenario(BASELINE)
+    stopped = briefing_html(optimization.optimize(sc))
+    assert "Not proven optimal" in stopped and "at most 2.5000 more deaths" in stopped
+    monkeypatch.undo()
+    assert "Not proven optimal" not in briefing_html(optimization.optimize(sc))
+
+
+def test_status_sentence():
+    from decide.reporting.sentences import status_sentence
+
+    assert status_sentence(decide.Status.OPTIMAL, 0.001) is None
+    assert status_sentence("optimal", 0.001) is None
+    text = status_sentence("time_limit", 1234.5)
+    assert "time limit" in text and "1,234.5000" in text and "time_limit" in text
+    with pytest.raises(ValueError):
+        status_sentence("bogus", 1.0)
+
+
+@pytest.mark.parametrize("left,right,breakpoint", [
+    (0.5, 0.5, False), (0.5, 0.5 * (1 + 1e-12), False), (0.0, 1e-10, False),
+    (1000.0, 1000.0 * (1 - 1e-10), False), (1000.0, 1000.0 * (1 - 1e-8), True),
+    (0.5, 0.4, True), (0.0, 2e-9, True), (0.4, 0.5, True)])
+def test_shadow_price_sentence_breakpoints(left, right, breakpoint):
+    from decide.reporting.sentences import at_breakpoint, shadow_price_sentence
+
+    text = shadow_price_sentence(left, right, 7)
+    assert at_breakpoint(left, right) is breakpoint
+    if breakpoint:
+        assert text == (f"The budget sits at a breakpoint: the last $1M a year averts "
+                        f"{left:.4f} deaths over 7 years and the next $1M a year would "
+                        f"avert {right:.4f}.")
+    else:
+        assert text == (f"An extra $100M a year for 7 years would avert about "
+                        f"{100 * right:,.1f} deaths ({right:.4f} per extra $1M a year).")
+    assert "not available" in shadow_price_sentence(float("nan"), 0.5, 7)
+
+
+def test_one_shadow_price_sentence_in_cli_and_briefing(baseline, tmp_path, capsys):
+    import html
+
+    from decide.reporting.brief import briefing_html
+    from decide.reporting.sentences import shadow_price_sentence
+
+    kink = baseline.with_overrides({"levers.counter_network.ceiling": 300})
+    for sc, at_kink in ((baseline, False), (kink, True)):
+        res = decide.optimize(sc)
+        price = res.shadow_price_bounds.loc["budget"]
+        sentence = shadow_price_sentence(price["left"], price["right"], sc.horizon)
+        assert ("breakpoint" in sentence) is at_kink
+        path = tmp_path / "sc.toml"
+        path.write_text(sc.to_toml())
+        assert main(["solve", str(path)]) == 0
+        assert sentence in capsys.readouterr().out
+        assert html.escape(sentence) in briefing_html(res)
+
+
+def _mc_frame():
+    """Four draws; gun_flow funded with $0.0005M a year (below FUNDED) in two of them."""
+    frame = pd.DataFrame({
+        "draw": range(4),
+        "spend.counter_network": [500.0, 400.0, 0.0, 300.0],
+        "spend.financial": [0.0, 0.0, 0.0, 1e-2],
+        "spend.gun_flow": [5e-4, 5e-4, 2e-3, 0.0],
+        "spend.precursor": [499.9995, 599.9995, 999.998, 699.99],
+        "deaths": [1.0, 2.0, 3.0, 4.0],
+        "deaths_averted": [10.0, 20.0, 30.0, 40.0]})
+    frame.attrs.update(engine="fast", lp_fallback_draws=0, worker="local", seed_entropy=1)
+    return frame
+
+
+def test_funded_means_the_same_in_cli_briefing_chart_and_summarize(baseline, monkeypatch,
+                                                                    capsys):
+    from decide import analyses
+    from decide.optimization.certificate import FUNDED
+    from decide.reporting import charts
+    from decide.reporting.brief import briefing_html
+
+    mc = _mc_frame()
+    assert 5e-4 < FUNDED < 2e-3
+    expected = {"counter_network": 0.75, "financial": 0.25, "gun_flow": 0.25,
+                "precursor": 1.0}
+    summary = decide.summarize(mc).set_index("quantity")["p_funded"]
+    assert {k: summary[f"spend.{k}"] for k in expected} == expected
+    chart = charts.funded_chart(mc, {}).data.set_index("label")["funded"].to_dict()
+    assert chart == expected
+    html = briefing_html(decide.optimize(baseline), monte_carlo=mc)
+    assert ("funded in: counter_network 75%, financial 25%, gun_flow 25%, precursor 100%"
+            in html)
+    monkeypatch.setattr(analyses, "monte_carlo_chunks", lambda *a, **k: iter([mc]))
+    assert main(["monte-carlo", BASELINE, "--n", "4", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    for lever, share in expected.items():
+        assert re.search(rf"^{lever}\s+{share:.1%}", out, re.M), (lever, out)

@@ -196,3 +196,51 @@ def test_discounting_changes_objective_not_reported_deaths(two_lever):
     sc = two_lever.with_overrides({"discount_rate": 0.05})
     res = decide.optimize(sc)
     assert res.deaths == decide.evaluate(sc, res.spend)
+
+
+HUGE = 10**400  # no float holds it: once an OverflowError or a TypeError
+
+
+@pytest.mark.parametrize("value", [HUGE, -1, float("nan"), float("inf"), True, "100"])
+def test_least_cost_target_is_validated(baseline, value):
+    with pytest.raises(decide.ScenarioError) as err:
+        decide.least_cost(baseline, deaths_averted=value)
+    assert str(err.value).startswith("<least_cost>: deaths_averted = ")
+    assert ">= 0 deaths" in str(err.value)
+
+
+@pytest.mark.parametrize("value", [HUGE, 1, 202, 5.0, True])
+def test_pareto_points_are_validated(baseline, value):
+    with pytest.raises(decide.ScenarioError, match=r"<pareto>: n = .*whole number in \[2, 201\]"):
+        decide.pareto(baseline, n=value)
+
+
+def test_evaluate_refuses_huge_and_non_numeric_spends_by_lever(baseline):
+    import pandas as pd
+
+    names = baseline.lever_names
+    for value, match in ((HUGE, "fit in a float"), (float("nan"), "finite"), ("1", "got str"),
+                         (True, "got bool"), (-1.0, ">= 0")):
+        with pytest.raises(decide.ScenarioError) as err:
+            decide.evaluate(baseline, {**dict.fromkeys(names, 0.0), "gun_flow": value})
+        msg = str(err.value)
+        assert msg.startswith("<allocation>: gun_flow = ") and match in msg, msg
+        plan = pd.DataFrame({n: [0.0] * baseline.horizon for n in names})
+        plan["gun_flow"] = pd.Series([0.0] * 3 + [value] + [0.0] * (baseline.horizon - 4),
+                                     dtype=object)
+        with pytest.raises(decide.ScenarioError) as err:
+            decide.evaluate(baseline, plan)
+        assert str(err.value).startswith("<allocation>: gun_flow[3] = "), str(err.value)
+    spend = {n: np.int64(100) for n in names}  # numpy numbers are numbers
+    assert decide.evaluate(baseline, spend) == decide.evaluate(baseline, dict.fromkeys(
+        names, 100.0))
+
+
+@pytest.mark.parametrize("kwargs, key", [
+    ({"time_limit": 10**400, "solver": "highs"}, "time_limit"), ({"time_limit": -1}, "time_limit"),
+    ({"time_limit": float("nan")}, "time_limit"), ({"time_limit": "abc"}, "time_limit"),
+    ({"max_iterations": 0}, "max_iterations"), ({"max_iterations": "x"}, "max_iterations"),
+    ({"max_iterations": True}, "max_iterations")])
+def test_optimize_arguments_are_checked(two_lever, kwargs, key):
+    with pytest.raises(decide.ScenarioError, match=f"<optimize>: {key} = "):
+        decide.optimize(two_lever, **kwargs)

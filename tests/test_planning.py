@@ -300,6 +300,9 @@ def test_time_limited_milp_returns_best_with_gap_and_warning(baseline, monkeypat
     monkeypatch.setattr(lpmod, "solve_lp", limited)
     sc = baseline.with_overrides({"levers.gun_flow.min_size": 200.0})
     res = decide.optimize(sc, time_limit=5)
+    assert res.status is decide.Status.TIME_LIMIT and res.status == "time_limit"
     assert res.warnings and "time limit" in res.warnings[0]
     assert res.gap >= 0 and np.isfinite(res.gap)
     assert res.deaths == decide.evaluate(sc, res.spend)
+    monkeypatch.undo()
+    assert decide.optimize(sc).status is decide.Status.OPTIMAL  # the real solve

@@ -113,3 +113,33 @@ def test_deaths_never_rise_with_budget(sc, extra):
     small = decide.optimize(sc, solver="highs")
     large = decide.optimize(sc.with_overrides({"budget": sc.budget + extra}), solver="highs")
     assert large.deaths <= small.deaths + large.gap + 1e-6
+
+
+# -- any number in any numeric field: a scenario or one clear error, nothing else -------
+_ANY_NUMBER = st.one_of(st.integers(), st.integers(-10**400, 10**400), st.floats(),
+                        st.booleans(), st.decimals(allow_nan=False).map(float))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_any_number_in_any_field_loads_or_is_one_clear_error(data):
+    import copy
+
+    from .test_scenario import FULL, NUMERIC, _dotted
+
+    path = data.draw(st.sampled_from(NUMERIC))
+    value = data.draw(_ANY_NUMBER)
+    raw = copy.deepcopy(FULL)
+    node = raw
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+    try:
+        sc = decide.Scenario.from_dict(raw, source="prop.toml")
+    except decide.ScenarioError as exc:
+        msg = str(exc)
+        assert msg.startswith("prop.toml: ") and "\n" not in msg and len(msg) < 500
+        assert _dotted(path[:-1] if len(path) > 1 else path) in msg  # names the field
+        return
+    again = decide.Scenario.from_dict(sc.to_dict(), source="again.toml")
+    assert again == sc  # what loads is in range, finite, and round-trips

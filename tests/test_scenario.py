@@ -3,6 +3,7 @@
 import copy
 import json
 import math
+import re
 import tomllib
 
 import pytest
@@ -235,3 +236,130 @@ def test_layering_and_public_api():
         assert "streamlit" not in path.read_text(), path
     for name in decide.__all__:
         assert hasattr(decide, name)
+
+
+# -- every numeric field: a huge integer, inf and NaN are one clear error -------------
+HUGE = 10**400  # beyond the largest float: once an OverflowError
+
+
+def _judgement(base, low, high, unit="fraction"):
+    return {"base": base, "low": low, "high": high, "unit": unit, "source": "Test fixture",
+            "confidence": "judgement"}
+
+
+def _full_featured():
+    """Every optional part of the format at once: a demand lever, every lever bound,
+    correlations, constraints, the homicide cap, phasing and both interactions."""
+    raw = decide.load_scenario(ROOT / "inputs" / "treatment_comparator.toml").to_dict()
+    raw["correlations"] = [{"a": "market.supply_elasticity", "b": "market.price_elasticity",
+                            "rho": 0.3}]
+    raw["constraints"] = ["financial >= 0.5 * counter_network", "gun_flow + financial <= 600"]
+    raw["max_mexico_homicides"] = 5000.0
+    raw["phasing"] = {"envelope": 9000.0, "year_min": 100.0, "year_max": 2000.0,
+                      "tail_years": 4}
+    raw["interactions"] = {
+        "complementarity": {"boosted": "financial", "by": "counter_network",
+                            "gamma": _judgement(0.5, 0.0, 1.0)},
+        "balloon": {"levers": ["precursor", "gun_flow"],
+                    "cap": _judgement(0.2, 0.1, 0.5, "log units")}}
+    raw["levers"]["financial"].update(ceiling=800.0, min_size=20.0, startup_cost=15.0)
+    raw["levers"]["gun_flow"]["lock"] = 50.0
+    # through the loader and back: the canonical form writes every field it keeps
+    return decide.Scenario.from_dict(raw, source="full.toml").to_dict()
+
+
+FULL = _full_featured()
+
+
+def _numeric_paths(node, path=()):
+    """Every number in a raw scenario, as a path of keys and list indices."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else ()
+    for k, v in items:
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            yield path + (k,)
+        else:
+            yield from _numeric_paths(v, path + (k,))
+
+
+def _dotted(path):
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+NUMERIC = list(_numeric_paths(FULL))
+RANGE = re.compile(r"[\[(]-?[\d.e+]+, -?[\d.e+]+[\])]|[<>]=? -?[\d.]")
+
+
+def test_the_full_featured_scenario_has_every_kind_of_number():
+    from decide.scenario import NUMBER_SPECS
+
+    keys = {p[-1] for p in NUMERIC} | {p[-2] for p in NUMERIC if len(p) > 1}
+    for table in NUMBER_SPECS.values():
+        assert set(table) <= keys, set(table) - keys
+    for group in PARAM_SPECS.values():
+        assert set(group) <= keys, set(group) - keys
+    assert len(NUMERIC) >= 140  # 146 today: 5 levers x (5-6 parameters x 3 + bounds), ...
+
+
+@pytest.mark.parametrize("path", NUMERIC, ids=[_dotted(p) for p in NUMERIC])
+def test_every_numeric_field_refuses_huge_and_non_finite_values(path):
+    from decide.scenario.core import _to_toml
+
+    key = _dotted(path)
+    for value, match in ((HUGE, "out of range"), (-HUGE, "out of range"),
+                         (math.inf, "finite"), (-math.inf, "finite"), (math.nan, "finite")):
+        raw = copy.deepcopy(FULL)
+        node = raw
+        for p in path[:-1]:
+            node = node[p]
+        node[path[-1]] = value
+        text = _to_toml(raw)  # TOML writes 10**400 as digits, and inf, -inf, nan
+        with pytest.raises(ScenarioError) as err:
+            decide.parse_scenario(text.encode(), source="full.toml")
+        msg = str(err.value)
+        assert msg.startswith(f"full.toml: {key} = "), msg
+        assert match in msg and RANGE.search(msg), msg  # names the allowed range
+        assert len(msg) < 500 and "\n" not in msg
+
+
+def test_full_featured_scenario_loads_and_round_trips():
+    sc = decide.Scenario.from_dict(FULL, source="full.toml")
+    assert decide.parse_scenario(sc.to_toml().encode(), source="again.toml") == sc
+
+
+@pytest.mark.parametrize("k", range(len(FULL["constraints"])))
+def test_huge_numbers_in_constraints(k):
+    text = FULL["constraints"][k]
+    for m in re.finditer(r"\d+(\.\d*)?", text):
+        raw = copy.deepcopy(FULL)
+        raw["constraints"][k] = text[:m.start()] + str(HUGE) + text[m.end():]
+        with pytest.raises(ScenarioError) as err:
+            decide.Scenario.from_dict(raw, source="c.toml")
+        msg = str(err.value)
+        assert msg.startswith(f"c.toml: constraints[{k}] = ") and "out of range" in msg
+        assert "(|x| <= 1e12)" in msg and len(msg) < 500
+
+
+def test_every_numeric_override_refuses_huge_and_non_finite_values():
+    sc = decide.Scenario.from_dict(FULL, source="full.toml")
+    keys = [k for k in sc.override_keys() if k != "constraints"]
+    assert len(keys) > 100
+    for key in keys:
+        for value in (HUGE, -HUGE, math.inf, math.nan):
+            with pytest.raises(ScenarioError) as err:
+                sc.with_overrides({key: value})
+            msg = str(err.value)
+            assert msg.startswith(f"<overrides>: {key}"), msg
+
+
+def test_integer_fields_accept_whole_floats_and_numpy_numbers(baseline):
+    import numpy as np
+
+    sc = baseline.with_overrides({"horizon": 12.0, "budget": np.int64(900),
+                                  "levers.financial.floor": np.float32(10)})
+    assert sc.horizon == 12 and isinstance(sc.horizon, int)
+    assert sc.budget == 900.0 and isinstance(sc.budget, float)
+    with pytest.raises(ScenarioError, match="horizon = 12.5: must be a whole number"):
+        baseline.with_overrides({"horizon": 12.5})
+    with pytest.raises(ScenarioError, match="budget = np.True_: must be a number"):
+        baseline.with_overrides({"budget": np.True_})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
-from ..errors import InfeasibleError, ScenarioError
+from ..arguments import Interval, check_numbers
+from ..errors import InfeasibleError
 from ..optimization import optimize
 from .common import report_progress
 
@@ -32,10 +35,8 @@ def frontier(sc, *, budgets=None, progress=None):
     """
     if budgets is None:
         budgets = np.linspace(0.0, 5.0 * sc.budget, 21)
-    budgets = np.asarray(budgets, dtype=float)
-    if budgets.ndim != 1 or not np.isfinite(budgets).all() or (budgets < 0).any():
-        raise ScenarioError("must be finite budgets >= 0 ($M per year)", file="<frontier>",
-                            key="budgets", value=budgets.tolist()[:5])
+    budgets = check_numbers("budgets", budgets, Interval(0, math.inf, "$M per year"),
+                            file="<frontier>")
     rows, skipped = [], []
     for k, budget in enumerate(budgets):
         try:

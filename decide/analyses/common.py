@@ -22,11 +22,14 @@ def uncertain(sc, parameters=None):
     table = sc.parameters().set_index("name", drop=False)
     if parameters is None:
         return table[table["low"] < table["high"]]
+    if not isinstance(parameters, str) and not hasattr(parameters, "__iter__"):
+        raise ScenarioError("must be a parameter name or a list of them",
+                            file="<analysis>", key="parameters", value=parameters)
     names = [parameters] if isinstance(parameters, str) else list(parameters)
     for name in names:
-        if name not in table.index:
-            raise ScenarioError("not a parameter of this scenario"
-                                + suggest(name, list(table.index)),
+        if not isinstance(name, str) or name not in table.index:
+            hint = suggest(name, list(table.index)) if isinstance(name, str) else ""
+            raise ScenarioError("not a parameter of this scenario" + hint,
                                 file="<analysis>", key="parameters", value=name)
     return table.loc[names]
 

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from ..errors import ScenarioError
+from ..arguments import check_executor
 from ..optimization import newton, solve_draws
 from ..scenario import parse_scenario
 
@@ -61,6 +61,7 @@ def run_tasks(fn, tasks, executor=None):
         ``None`` runs here; ``"processes"`` uses one local process per CPU; a Dask client
         (or an address to connect to) sends each task to the cluster's workers.
     """
+    check_executor(executor, where="executor")
     if executor is None:
         for task in tasks:
             yield fn(*task)
@@ -78,10 +79,6 @@ def run_tasks(fn, tasks, executor=None):
         from distributed import Client
 
         client = Client(executor)
-    if not hasattr(client, "submit"):
-        raise ScenarioError("must be None, 'processes', a dask.distributed.Client or a "
-                            "scheduler address", file="<executor>", key="executor",
-                            value=executor)
     futures = [client.submit(fn, *task, pure=False) for task in tasks]
     for f in futures:
         yield f.result()

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import ScenarioError
+from ..arguments import check_choice, check_executor, check_int, check_seed
 from .common import uncertain
 from .executors import solve_draws_on
 from .sampling import ppf, root_seed
@@ -41,13 +41,12 @@ def sobol(sc, *, n, seed=None, output="deaths_averted", parameters=None, executo
 
     table = uncertain(sc, parameters)
     names = list(table["name"])
-    if output != "deaths_averted" and not (
-            output.startswith("share.") and output[6:] in sc.lever_names):
-        raise ScenarioError("must be 'deaths_averted' or 'share.<lever>'", file="<sobol>",
-                            key="output", value=output)
-    if isinstance(n, bool) or not isinstance(n, int) or not 8 <= n <= 1_000_000:
-        raise ScenarioError("must be a whole number in [8, 1e6]", file="<sobol>", key="n",
-                            value=n)
+    check_choice("output", output, ["deaths_averted"] + [f"share.{lv}"
+                                                         for lv in sc.lever_names],
+                 where="sobol")
+    n = check_int("n", n, 8, 1_000_000, where="sobol")
+    seed = check_seed(seed, where="sobol")
+    check_executor(executor, where="sobol")
     seed_int = int(root_seed(seed).generate_state(1)[0])
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     with warnings.catch_warnings():

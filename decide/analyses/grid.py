@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..arguments import check_executor, check_int
 from ..errors import ScenarioError
 from .common import uncertain
 from .executors import solve_draws_on
@@ -21,9 +22,8 @@ def two_way(sc, x, y, *, n=11, executor=None):
         One row per grid point: the two parameters' values (columns named after them),
         ``deaths``, ``deaths_averted`` (over the horizon) and ``spend.<lever>``.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 201:
-        raise ScenarioError("must be a whole number in [2, 201]", file="<two_way>", key="n",
-                            value=n)
+    n = check_int("n", n, 2, 201, where="two_way")
+    check_executor(executor, where="two_way")
     if x == y:
         raise ScenarioError("the two parameters must differ", file="<two_way>", key="y",
                             value=y)

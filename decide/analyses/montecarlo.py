@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ScenarioError
+from ..arguments import check_executor, check_int, check_seed
 from ..optimization import check_feasible, solve_draws
+from ..optimization.certificate import FUNDED
 from ..scenario import parse_scenario
 from .executors import run_tasks, worker_name
 from .sampling import root_seed, sample_parameters
@@ -19,12 +20,12 @@ __all__ = ["monte_carlo", "monte_carlo_chunks", "summarize"]
 CHUNK = 20_000
 
 
-def _check(n, chunk):
-    for key, value in (("n", n), ("chunk", chunk)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1 \
-                or value > 10**9:
-            raise ScenarioError("must be a whole number in [1, 1e9]", file="<monte_carlo>",
-                                key=key, value=value)
+def _check(n, chunk, seed, executor):
+    """The arguments of `monte_carlo` and `monte_carlo_chunks`, as Python ints."""
+    n = check_int("n", n, 1, 10**9, where="monte_carlo")
+    chunk = check_int("chunk", chunk, 1, 10**9, where="monte_carlo")
+    return n, chunk, check_seed(seed, where="monte_carlo"), check_executor(
+        executor, where="monte_carlo")
 
 
 def _chunk_task(toml_text, start, stop, entropy, spawn_key, threads):
@@ -58,7 +59,7 @@ def monte_carlo_chunks(sc, *, n, seed=None, chunk=CHUNK, executor=None):
         Rows as documented in `monte_carlo`, with ``attrs["engine"]``,
         ``attrs["seed_entropy"]`` and ``attrs["worker"]`` (where the chunk ran).
     """
-    _check(n, chunk)
+    n, chunk, seed, executor = _check(n, chunk, seed, executor)
     check_feasible(sc)
     root = root_seed(seed)
     text = sc.to_toml()
@@ -135,7 +136,7 @@ def summarize(mc, *, percentiles=(5, 25, 50, 75, 95)):
     for col in [c for c in mc.columns if c.startswith("spend.")] + ["deaths_averted"]:
         values = mc[col].to_numpy()
         row = {"quantity": col,
-               "p_funded": float((values > 1e-3).mean()) if col != "deaths_averted"
+               "p_funded": float((values > FUNDED).mean()) if col != "deaths_averted"
                else np.nan,
                "mean": float(values.mean())}
         row.update({f"p{q}": float(np.percentile(values, q)) for q in percentiles})

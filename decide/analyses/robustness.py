@@ -8,6 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..arguments import (
+    check_choice,
+    check_executor,
+    check_int,
+    check_real,
+    check_seed,
+)
 from ..errors import ScenarioError
 from ..optimization import newton, optimize
 from ..optimization.bounds import extra_rows
@@ -88,15 +95,17 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
         raise ScenarioError("robust allocations do not yet support interactions or minimum "
                             "programme sizes", file=sc.source, key="robust",
                             has_value=False)
-    objectives = ("expected", "regret", "cvar", "cvar_regret")
-    if objective not in objectives:
-        raise ScenarioError(f"must be one of {', '.join(objectives)}", file="<robust>",
-                            key="objective", value=objective)
-    if not (isinstance(alpha, float | int) and 0 < alpha < 1):
-        raise ScenarioError("must be in (0, 1)", file="<robust>", key="alpha", value=alpha)
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 200_000:
-        raise ScenarioError("must be a whole number in [2, 200000]", file="<robust>",
-                            key="n", value=n)
+    check_choice("objective", objective, ("expected", "regret", "cvar", "cvar_regret"),
+                 where="robust")
+    alpha = check_real("alpha", alpha, 0, 1, low_open=True, high_open=True, where="robust")
+    n = check_int("n", n, 2, 200_000, where="robust")
+    if out_of_sample is not None:
+        out_of_sample = check_int("out_of_sample", out_of_sample, 1, 200_000, where="robust")
+    if tol is not None:
+        tol = check_real("tol", tol, 0, low_open=True, what="deaths", where="robust")
+    max_iterations = check_int("max_iterations", max_iterations, 1, 100_000, where="robust")
+    seed = check_seed(seed, where="robust")
+    check_executor(executor, where="robust")
     root = root_seed(seed)
     params = sc.parameters()
     values = sample_parameters(params, 0, n, root, sc.correlations)

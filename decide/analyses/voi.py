@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..arguments import check_executor, check_int, check_seed
 from ..errors import ScenarioError
 from ..optimization import newton, optimize
 from ..optimization.bounds import extra_rows
@@ -56,9 +57,9 @@ def evpi(sc, *, n, seed=None, executor=None):
         ``expected_deaths`` (at ``x_E``), ``mean_optimal_deaths``, ``n``; the allocation
         ``x_E`` in ``attrs["spend"]``.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 1_000_000:
-        raise ScenarioError("must be a whole number in [2, 1e6]", file="<evpi>", key="n",
-                            value=n)
+    n = check_int("n", n, 2, 1_000_000, where="evpi")
+    seed = check_seed(seed, where="evpi")
+    check_executor(executor, where="evpi")
     root = root_seed(seed)
     values = sample_parameters(sc.parameters(), 0, n, root, sc.correlations)
     spend_star, _, b, *_ = solve_draws_on(sc, values, n, executor)
@@ -93,10 +94,10 @@ def evppi(sc, parameters, *, n, seed=None, inner=200, executor=None):
         ``evpi_se_deaths`` on the same sample, ``n``, ``inner``.
     """
     names = list(uncertain(sc, parameters)["name"])
-    for key, value, hi in (("n", n, 100_000), ("inner", inner, 100_000)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= hi:
-            raise ScenarioError(f"must be a whole number in [2, {hi}]", file="<evppi>",
-                                key=key, value=value)
+    n = check_int("n", n, 2, 100_000, where="evppi")
+    inner = check_int("inner", inner, 2, 100_000, where="evppi")
+    seed = check_seed(seed, where="evppi")
+    check_executor(executor, where="evppi")
     root = root_seed(seed)
     total = n * inner
     values = sample_parameters(sc.parameters(), 0, total, root, sc.correlations)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from ..arguments import check_int, check_real
 from ..scenario import Scenario
 from .flat import optimize_flat
 from .phased import optimize_phased
@@ -88,6 +89,10 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60,
     >>> res.gap <= max(1e-4 * res.deaths_averted, 0.01), res.status.value
     (True, 'optimal')
     """
+    if time_limit is not None:
+        time_limit = check_real("time_limit", time_limit, 0, 1e6, low_open=True,
+                                what="seconds", where="optimize")
+    max_iterations = check_int("max_iterations", max_iterations, 1, 10_000, where="optimize")
     key = (sc.sha256(), solver, time_limit, max_iterations, bool(phasing))
     if cache is not None:
         hit = cache.get(key)

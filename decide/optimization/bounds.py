@@ -9,7 +9,7 @@ from models.violence import homicide_coefficients as _coeffs
 
 from ..errors import InfeasibleError
 from ..scenario import Scenario
-from .solvers import new_highs
+from . import formulation as fm
 
 __all__ = ["spend_bounds", "check_feasible", "extra_rows", "homicide_coefficients",
            "row_label", "money_text"]
@@ -80,8 +80,9 @@ def homicide_coefficients(sc, values=None):
                   p("removals_per_musd"), p("gun_homicides_averted_per_musd"))
 
 
-def extra_rows(sc):
-    """The scenario's custom constraints and Mexico cap as (name, coeffs, sense, rhs)."""
+def extra_rows(sc, values=None):
+    """The scenario's custom constraints and Mexico cap as (name, coeffs, sense, rhs)
+    (the Mexico cap's coefficients at parameter ``values``, by name, if given)."""
     names = sc.lever_names
     rows = []
     for k, c in enumerate(sc.constraints):
@@ -90,7 +91,7 @@ def extra_rows(sc):
             coeffs[names.index(lever)] = a
         rows.append((f"user_{k}", coeffs, c.sense, c.rhs))
     if sc.max_mexico_homicides is not None:
-        rows.append(("mexico", sc.horizon * homicide_coefficients(sc), "<=",
+        rows.append(("mexico", sc.horizon * homicide_coefficients(sc, values), "<=",
                      sc.max_mexico_homicides))
     return rows
 
@@ -106,30 +107,9 @@ def row_label(sc, name):
 def _explain_rows(sc, lower, upper):
     """Phase 1: the smallest relaxation of the budget and each linear row that admits a
     feasible allocation; raises `InfeasibleError` naming the rows and amounts."""
-    import highspy
-
-
-    rows = [("budget", np.ones(len(lower)), "<=", sc.budget)] + extra_rows(sc)
-    h = new_highs()
-    inf = highspy.kHighsInf
-    n = len(lower)
-    h.addVars(n, lower, upper)
-    slack_cols = []
-    for name, coeffs, sense, rhs in rows:
-        for direction in ((-1.0,) if sense == "<=" else (1.0,) if sense == ">=" else
-                          (-1.0, 1.0)):
-            col = h.getNumCol()
-            h.addVars(1, np.array([0.0]), np.array([inf]))
-            slack_cols.append((col, name))
-            idx = np.concatenate([np.arange(n), [col]]).astype(np.int32)
-            val = np.concatenate([coeffs, [direction]])
-            lo, hi = (-inf, rhs) if direction < 0 else (rhs, inf)
-            if sense == "==":
-                lo = hi = rhs
-            h.addRow(lo, hi, len(idx), idx, val)
-    cost = np.zeros(h.getNumCol())
-    cost[[c for c, _ in slack_cols]] = 1.0
-    h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+    lp = fm.spend_model(lower, upper, sc.budget, extra_rows(sc))
+    slack_cols = fm.elastic(lp.prog)
+    h = fm.to_highs(lp.prog)
     h.run()
     sol = np.array(h.getSolution().col_value)
     needed = {}

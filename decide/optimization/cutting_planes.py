@@ -3,12 +3,11 @@ the value of information): the epigraph LP on HiGHS, certified by a bound gap.""
 
 from __future__ import annotations
 
-import highspy
 import numpy as np
 
 from ..errors import SolverError
+from . import formulation as fm
 from . import newton
-from .solvers import new_highs, row_bounds
 
 __all__ = ["cvar", "robust_value", "kelley"]
 
@@ -41,48 +40,37 @@ def kelley(b, totals, optimal, objective, alpha, tol, max_iterations, rows=()):
     n, n_lev = b.lower.shape
     lower, upper, budget = b.lower[0], b.upper[0], float(b.budget[0])
     money = float(max(min(budget, upper.sum()), 1.0))
-    h = new_highs()
-    inf = highspy.kHighsInf
-    # columns: x (L), a_s (N) = epigraph of averted deaths, then t | eta + v (N)
-    ub_a = b.scale.sum(axis=1)
-    h.addVars(n_lev, lower / money, upper / money)
-    h.addVars(n, np.zeros(n), ub_a)
-    ia = n_lev + np.arange(n)
-    cost = np.zeros(n_lev + n)
+    # the flat allocation's spend columns, budget and linear rows (one definition), then
+    # columns a_s (N) = epigraph of each draw's averted deaths, then t | eta + v (N)
+    lp = fm.spend_model(lower, upper, budget, rows, money)
+    prog = lp.prog
+    prog.maximize = False
+    ix = lp.x[:, 0]
+    ia = prog.add_cols([f"a_{s}" for s in range(n)], 0.0, b.scale.sum(axis=1))
     if objective == "expected":
-        cost[ia] = -1.0 / n
+        for col in ia:
+            prog.cost[col] = -1.0 / n
     elif objective == "regret":
-        it = h.getNumCol()
-        h.addVars(1, np.array([-inf]), np.array([inf]))
-        cost = np.append(cost, 1.0)
+        (it,) = prog.add_cols(["t"], -fm.INF, fm.INF, 1.0)
         for s in range(n):  # t >= A*_s - a_s
-            h.addRow(-inf, -float(totals[s] - optimal[s]), 2,
-                     np.array([it, ia[s]], np.int32), np.array([-1.0, -1.0]))
+            prog.le(f"regret_{s}", [it, ia[s]], [-1.0, -1.0], -float(totals[s] - optimal[s]))
     else:
-        ie = h.getNumCol()
-        h.addVars(1, np.array([-inf]), np.array([inf]))
-        h.addVars(n, np.zeros(n), np.full(n, inf))
-        iv = ie + 1 + np.arange(n)
-        cost = np.concatenate([cost, [1.0], np.full(n, 1.0 / ((1 - alpha) * n))])
+        (ie,) = prog.add_cols(["eta"], -fm.INF, fm.INF, 1.0)
+        iv = prog.add_cols([f"v_{s}" for s in range(n)], 0.0, fm.INF,
+                           1.0 / ((1 - alpha) * n))
         # v_s >= D_s - eta (cvar) or v_s >= D_s - D*_s - eta (cvar_regret), D_s = T_s - a_s
         rhs = -(totals if objective == "cvar" else totals - optimal)
         for s in range(n):
-            h.addRow(-inf, float(rhs[s]), 3, np.array([iv[s], ia[s], ie], np.int32),
-                     np.array([-1.0, -1.0, -1.0]))
-    h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
-    h.addRow(-inf, budget / money, n_lev, np.arange(n_lev, dtype=np.int32),
-             np.ones(n_lev))
-    for _, coeffs, sense, rhs in rows:  # custom constraints and the Mexico cap
-        h.addRow(*row_bounds(sense, rhs), n_lev, np.arange(n_lev, dtype=np.int32),
-                 np.asarray(coeffs, dtype=float) * money)
+            prog.le(f"tail_{s}", [iv[s], ia[s], ie], [-1.0, -1.0, -1.0], float(rhs[s]))
+    view = fm.HighsView()
+    view.load(prog)
     best_x, best_val, lower_bound = None, np.inf, -np.inf
 
     def add_cuts(x):
         f, g = newton.averted_and_gradient(b, np.repeat(x[None], n, axis=0))
         for s in range(n):
-            idx = np.concatenate([[ia[s]], np.arange(n_lev)]).astype(np.int32)
-            h.addRow(-inf, float(f[s] - g[s] @ x), n_lev + 1, idx,
-                     np.concatenate([[1.0], -g[s] * money]))
+            prog.le(f"cut_{s}", np.append(ia[s], ix), np.append(1.0, -g[s] * money),
+                    float(f[s] - g[s] @ x))
         deaths = totals - f
         return robust_value(deaths, optimal, objective, alpha)
 
@@ -94,16 +82,14 @@ def kelley(b, totals, optimal, objective, alpha, tol, max_iterations, rows=()):
         if val < best_val and not rows:
             best_x, best_val = x0, val
     for iteration in range(1, max_iterations + 1):  # noqa: B007 - reported below
-        h.run()
-        status = h.modelStatusToString(h.getModelStatus())
+        status, sol, lp_value = view.run()
         if status != "Optimal":
             raise SolverError(f"HiGHS returned status '{status}' in the robust LP",
                               solver="highs", status=status)
-        lp_value = h.getInfo().objective_function_value
         if objective == "expected":
             lp_value = totals.mean() + lp_value  # min mean(T_s - a_s) = mean T + min(-a)
         lower_bound = max(lower_bound, lp_value - 1e-7 * abs(lp_value))
-        x = np.array(h.getSolution().col_value[:n_lev]) * money
+        x = sol[ix] * money
         x = np.clip(x, lower, upper)
         if x.sum() > budget:
             x = lower + (x - lower) * (budget - lower.sum()) / max((x - lower).sum(), 1e-300)
@@ -113,3 +99,4 @@ def kelley(b, totals, optimal, objective, alpha, tol, max_iterations, rows=()):
         if best_val - lower_bound <= tol:
             break
     return best_x, best_val, max(best_val - lower_bound, 0.0), iteration
+

@@ -57,8 +57,7 @@ def solve_draws(sc, values, n, threads=None):
     """
     b = newton.batch_inputs(sc, values, n)
     if newton.in_scope(sc):
-        spend, certified = newton.solve_batch(b, threads=threads)
-        deaths = newton.batch_deaths(b, spend)
+        spend, certified, deaths = newton.solve_batch(b, threads=threads, with_deaths=True)
         rows = np.flatnonzero(~certified)
         if rows.size:
             lp_spend, lp_deaths = _lp_draws(sc, values, rows)

@@ -3,17 +3,22 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from models import deaths as mdl
 from models.violence import mexico_homicides as _homicides
 
+from ..arguments import Interval, check_number, check_numbers
 from ..errors import ScenarioError
 from ..scenario import Scenario, suggest
 from .bounds import homicide_coefficients
 
 __all__ = ["evaluate", "deaths_by_year", "mexico_homicides", "as_plan"]
+
+_SPEND = Interval(0, math.inf, "$M per year")
 
 
 # -- evaluation: the only way deaths are computed -----------------------------------
@@ -29,7 +34,11 @@ def as_plan(sc: Scenario, allocation):
         if len(allocation) != sc.horizon:
             raise ScenarioError(f"a plan needs one row per year (horizon {sc.horizon})",
                                 file="<allocation>", key="rows", value=len(allocation))
-        plan = allocation[names].to_numpy(dtype=float)
+        frame = allocation[names]
+        for name, dtype in frame.dtypes.items():  # objects, bools, text: value by value
+            if np.issubdtype(dtype, np.bool_) or not np.issubdtype(dtype, np.number):
+                check_numbers(name, frame[name], _SPEND, file="<allocation>")
+        plan = frame.to_numpy(dtype=float)
     else:
         spend = dict(allocation)
         unknown = [k for k in spend if k not in names]
@@ -41,18 +50,14 @@ def as_plan(sc: Scenario, allocation):
         if missing:
             raise ScenarioError("every lever needs a spend ($M per year)",
                                 file="<allocation>", key=missing[0], has_value=False)
-        plan = np.tile([_money(k, spend[k]) for k in names], (sc.horizon, 1))
-    if not np.all(np.isfinite(plan)) or (plan < 0).any():
-        raise ScenarioError("spend must be finite and >= 0 ($M per year)",
-                            file="<allocation>", key="spend", value=plan.min())
+        plan = np.tile([check_number(spend[k], _SPEND, key=k, file="<allocation>")
+                        for k in names], (sc.horizon, 1))
+    bad = np.argwhere(~(np.isfinite(plan) & (plan >= 0)))
+    if len(bad):  # NaN, inf or a negative spend in a plan's float columns
+        year, i = bad[0]
+        check_number(float(plan[year, i]), _SPEND, key=f"{names[i]}[{year}]",
+                     file="<allocation>")
     return plan
-
-
-def _money(key, value):
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise ScenarioError("spend must be a number >= 0 ($M per year)",
-                            file="<allocation>", key=key, value=value)
-    return float(value)
 
 
 def _yearly(sc: Scenario, allocation) -> mdl.YearlyDeaths:

@@ -1,60 +1,27 @@
-"""The allocation LP, built with PuLP in small functions and solved separately.
-
-Deaths averted are a concave function of spend (see `models.deaths`), so maximising them
-is a convex problem. The LP is its *outer approximation*: every concave piece is
-replaced by tangent cuts that lie above it,
-
-    z[i, u]  <= f_i(E0) + f_i'(E0) (M[i, u] x_i - E0)     lever response, per tangent E0
-    v_all[u] <= a(y0) + a'(y0) (sum_i c_i z[i, u] - y0)   a(y) = 1 - exp(-y)
-    v_dem[u] <= a(y0) + a'(y0) (sum_demand z[i, u] - y0)
-
-so its optimum is an upper bound on deaths averted, while its allocation ``x`` is
-feasible for the true model. Every coefficient comes from the functions `evaluate` uses.
-"""
+"""The flat-allocation LP on PuLP: `decide.optimization.formulation`'s rows with one
+plan year, solved by CBC or HiGHS and refined by the caller (`flat`)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pulp
 
-from models import response as rsp
-from models.deaths import ModelInputs
+from models.deaths import ModelInputs, combined_reduction, log_reduction
 
 from ..errors import SolverError
+from . import formulation as fm
+from .certificate import TANGENT_GRID, objective, project, tolerance
+from .certificate import gap as certified_gap
 from .solvers import make_solver, quiet_stdout
 
-__all__ = ["FlatLP", "create_flat_lp", "add_response_cuts", "add_outcome_cuts",
-           "solve_lp"]
-
-
-@dataclass
-class FlatLP:
-    """A built (unsolved) allocation LP and handles on its variables and rows."""
-
-    prob: pulp.LpProblem
-    inp: ModelInputs
-    x: list
-    z: list  # z[i][u]
-    v_all: list
-    v_dem: list | None
-    budget_row: pulp.LpConstraint
-    profile: np.ndarray
-    money: float = 1.0  # $M per unit of the x variables (keeps them O(1) for the solver)
-    funded: dict = field(default_factory=dict)  # lever index -> binary variable (MILP)
-    n_cuts: int = 0
-    _tag: dict = field(default_factory=lambda: {"n": 0})
-
-    def name(self, prefix):
-        self._tag["n"] += 1
-        return f"{prefix}_{self._tag['n']}"
+__all__ = ["create_flat_lp", "add_initial_cuts", "add_response_cuts", "add_response_cuts_at",
+           "add_outcome_cuts", "solve_lp", "refine", "row_duals"]
 
 
 def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0, rows=(), min_size=None,
                    startup=None):
-    """Build the LP for a flat allocation: variables, budget, bounds, exact linear caps,
-    and the objective. Cuts are added by `add_response_cuts` and `add_outcome_cuts`.
+    """The flat LP's columns, budget, bounds, exact linear caps and objective (cuts are
+    added by `add_response_cuts` and `add_outcome_cuts`).
 
     Parameters
     ----------
@@ -71,195 +38,127 @@ def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0, rows=(), min
     min_size, startup : array_like, shape (L,), optional
         Minimum programme size ($M per year; 0 = none) and start-up cost ($M per year,
         already amortised): levers with either get a binary "funded" variable (a MILP).
+
+    Returns
+    -------
+    formulation.AllocationLP
     """
-    n_levers, horizon = len(lower), inp.horizon
     # Spend enters in units of the usable budget: solver tolerances act on O(1) values,
     # not on $1e5M ones (seen: 3e-5 relative objective error on an unscaled problem).
     money = float(max(min(budget, float(np.sum(upper))), 1.0))
-    prob = pulp.LpProblem("allocation", pulp.LpMaximize)
-    x = [pulp.LpVariable(f"x_{i}", lowBound=float(lower[i]) / money,
-                         upBound=float(upper[i]) / money)
-         for i in range(n_levers)]
-    cap = inp.cap
-    z = [[pulp.LpVariable(f"z_{i}_{u}", lowBound=0.0,
-                          upBound=0.0 if cap[i] <= 0 else None)
-          for u in range(horizon)] for i in range(n_levers)]
-    v_all = [pulp.LpVariable(f"va_{u}", lowBound=0.0, upBound=1.0) for u in range(horizon)]
-    v_dem = None
-    if inp.demand.any():
-        v_dem = [pulp.LpVariable(f"vd_{u}", lowBound=0.0, upBound=1.0)
-                 for u in range(horizon)]
-    lp = FlatLP(prob, inp, x, z, v_all, v_dem, None, inp.profile, money)
-    add_interactions(lp)
-    lp.funded = add_binaries(lp, lower, upper, min_size, startup)
-    lp.budget_row = add_budget(lp, budget, startup)
-    for name, coeffs, sense, rhs in rows:
-        add_linear_row(lp, name, coeffs, sense, rhs)
-    add_linear_caps(lp)
-    set_objective(lp, eps)
+    lp = fm.create_model(inp, lower, upper, inp.profile[:, :, None], money)
+    fm.define_interactions(lp)
+    if min_size is not None or startup is not None:
+        n = len(lower)
+        fm.define_binaries(lp, lower, upper,
+                           np.zeros(n) if min_size is None else min_size,
+                           np.zeros(n) if startup is None else startup)
+    fm.define_budget(lp, budget, startup)
+    fm.define_rows(lp, rows)
+    fm.define_linear_caps(lp)
+    fm.define_objective(lp, eps)
     return lp
 
 
-def add_interactions(lp: FlatLP):
-    """Complementarity ``w_u <= E_by(u), w_u <= E_boosted(u)`` (the boosted lever's
-    effective spend gains ``gamma w_u``) and the balloon cap ``q_u <= c_a z_a + c_b z_b,
-    q_u <= cap`` (``q_u`` replaces the two levers in the year's log reduction)."""
+def add_initial_cuts(lp, lower, upper):
+    """The first cuts: each response at a grid over its lever's range (and where it
+    bends, when the range is wide), each year's outcome at a grid over its range."""
     inp = lp.inp
-    lp.w = lp.q = None
-    if inp.complementarity is not None:
-        b, by, _ = inp.complementarity
-        lp.w = [pulp.LpVariable(f"w_{u}", lowBound=0.0) for u in range(inp.horizon)]
-        for u in range(inp.horizon):
-            lp.prob += lp.w[u] - float(lp.profile[by, u]) * lp.x[by] <= 0.0, f"wby_{u}"
-            lp.prob += lp.w[u] - float(lp.profile[b, u]) * lp.x[b] <= 0.0, f"wb_{u}"
-    if inp.balloon is not None:
-        a, b2, cap = inp.balloon
-        lp.q = [pulp.LpVariable(f"q_{u}", upBound=float(cap)) for u in range(inp.horizon)]
-        w = inp.weight
-        for u in range(inp.horizon):
-            lp.prob += lp.q[u] - float(w[a]) * lp.z[a][u] - float(w[b2]) * lp.z[b2][u] <= 0.0, \
-                f"q_{u}"
+    grid = lower[:, None] + (upper - lower)[:, None] * TANGENT_GRID[None, :]
+    add_response_cuts(lp, grid)
+    # where wide ranges would put every grid point on the flat part: cut where each
+    # curve bends (multiples of its saturation scale cap / slope0, in effective spend)
+    scale = np.where(inp.cap > 0, inp.cap / np.maximum(inp.slope0, 1e-300), 0.0)
+    for mult in (0.1, 0.3, 0.6, 1.0, 1.5, 2.5, 4.0):
+        eff = np.minimum(scale[:, None] * mult, inp.profile * upper[:, None])
+        if (eff < 0.02 * inp.profile * upper[:, None]).any():
+            add_response_cuts_at(lp, eff)
+    y_max = float((inp.weight * inp.cap).sum())
+    y_grid = np.tile(y_max * TANGENT_GRID, (inp.horizon, 1))
+    add_outcome_cuts(lp, y_grid, y_grid)
 
 
-def effective_expr(lp: FlatLP, i, u):
-    """Lever i's effective spend in year u as an LP expression, in units of ``money``."""
-    expr = float(lp.profile[i, u]) * lp.x[i]
-    comp = lp.inp.complementarity
-    if comp is not None and i == comp[0]:
-        expr = expr + float(comp[2]) * lp.w[u]
-    return expr
-
-
-def add_binaries(lp: FlatLP, lower, upper, min_size, startup):
-    """``y_i`` in {0, 1}: ``min_size_i y_i <= x_i <= upper_i y_i`` for levers with a
-    minimum size or a start-up cost. Returns {lever index: y}."""
-    funded = {}
-    if min_size is None and startup is None:
-        return funded
-    n = len(lp.x)
-    m = np.zeros(n) if min_size is None else np.asarray(min_size, dtype=float)
-    c = np.zeros(n) if startup is None else np.asarray(startup, dtype=float)
-    for i in np.flatnonzero((m > 0) | (c > 0)):
-        y = pulp.LpVariable(f"y_{i}", cat="Binary")
-        lp.prob += lp.x[i] - float(upper[i]) / lp.money * y <= 0.0, f"on_{i}"
-        lp.prob += lp.x[i] - float(max(m[i], lower[i])) / lp.money * y >= 0.0, f"min_{i}"
-        funded[int(i)] = y
-    return funded
-
-
-def add_linear_row(lp: FlatLP, name, coeffs, sense, rhs):
-    """``sum_i coeffs_i x_i (sense) rhs`` with spend in $M per year."""
-    expr = pulp.lpSum(float(a) * lp.money * lp.x[i] for i, a in enumerate(coeffs) if a)
-    rhs = float(rhs)
-    if sense == "<=":
-        lp.prob += expr <= rhs, name
-    elif sense == ">=":
-        lp.prob += expr >= rhs, name
-    else:
-        lp.prob += expr == rhs, name
-
-
-def add_budget(lp: FlatLP, budget, startup=None):
-    """Total spend (plus amortised start-up costs of funded levers) at most the budget."""
-    extra = pulp.lpSum(float(startup[i]) / lp.money * y for i, y in lp.funded.items()) \
-        if startup is not None else 0
-    row = pulp.lpSum(lp.x) + extra <= float(budget) / lp.money
-    lp.prob += row, "budget"
-    return lp.prob.constraints["budget"]
-
-
-def add_linear_caps(lp: FlatLP):
-    """``linear_cap`` curves are piecewise linear already: two exact rows each."""
-    inp = lp.inp
-    for i in np.flatnonzero(inp.form == rsp.LINEAR_CAP):
-        if inp.cap[i] <= 0:
-            continue
-        for u in range(inp.horizon):
-            lp.prob += lp.z[i][u] - float(inp.slope0[i] * lp.money) * effective_expr(lp, i, u) \
-                <= 0.0, lp.name("lin")
-            lp.prob += lp.z[i][u] <= float(inp.cap[i]), lp.name("cap")
-
-
-def set_objective(lp: FlatLP, eps):
-    """Maximise (discounted) deaths averted over the horizon, less ``eps`` per $M."""
-    inp = lp.inp
-    scale = inp.baseline * inp.discount
-    phi = inp.substitution
-    terms = [float(scale[u] * (1 - phi)) * lp.v_all[u] for u in range(inp.horizon)]
-    if lp.v_dem is not None:
-        terms += [float(scale[u] * phi) * lp.v_dem[u] for u in range(inp.horizon)]
-    lp.prob += pulp.lpSum(terms) - float(eps * lp.money) * pulp.lpSum(lp.x)
-
-
-def add_response_cuts(lp: FlatLP, spends):
-    """Tangent cuts on saturating responses at the effective spends of ``spends``.
+def refine(lp, solve, lower, upper, budget, eps, usable, coupled, max_iterations=60,
+           seed=None, on_time_limit=None, solver="cbc"):
+    """Solve, certify, add cuts where the model and the LP disagree, until the certified
+    gap is within tolerance (`decide.optimization.certificate`).
 
     Parameters
     ----------
-    spends : array_like, shape (L, K)
-        For each lever, K flat spends ($M per year) whose tangents to add (with
-        complementarity, the boosted lever's effective spend includes its boost).
-    """
-    from models.deaths import boosted
+    lp : formulation.AllocationLP
+    solve : callable
+        ``solve(lp) -> (x_lp, bound, y_all, y_dem)`` (`solve_lp`, or a persistent
+        HiGHS model's); it sets ``lp.time_limited``.
+    lower, upper : ndarray, shape (L,)
+    budget, eps, usable : float
+    coupled : bool
+        Rows beyond the budget (or binaries): LP output is clipped, not rescaled.
+    seed : callable, optional
+        ``seed() -> x or None``: a candidate allocation tried after the first LP.
+    on_time_limit : callable, optional
+        ``on_time_limit() -> bound`` when a MILP stops at its time limit.
+    solver : str
+        Named in the error when the gap does not close.
 
+    Returns
+    -------
+    x : ndarray, shape (L,)
+    gap : float
+    iterations : int
+    time_limited : bool
+    """
     inp = lp.inp
+    for iteration in range(1, max_iterations + 1):
+        x_lp, bound, y_all, y_dem = solve(lp)
+        limited = bool(lp.funded and lp.time_limited)
+        if limited:  # the incumbent is feasible; the bound comes from the relaxation
+            bound = on_time_limit()
+        x = np.clip(x_lp, lower, upper) if coupled else project(x_lp, lower, upper, budget)
+        value = objective(x, inp, eps)
+        gap = certified_gap(x, value, bound, inp, eps, lower, upper, budget, usable)
+        if limited:
+            return x, gap, iteration, True
+        if gap > tolerance(value, eps, x) and iteration == 1 and seed is not None:
+            # The fast engine's smooth optimum (when in scope) usually certifies at once
+            # against this LP's bound or its own closed-form bound: no second LP.
+            seed_x = seed()
+            if seed_x is not None:
+                seed_value = objective(seed_x, inp, eps)
+                seed_gap = certified_gap(seed_x, seed_value, bound, inp, eps, lower, upper,
+                                         budget, usable)
+                if seed_gap < gap:
+                    x, value, gap = seed_x, seed_value, seed_gap
+        if gap <= tolerance(value, eps, x):
+            return x, gap, iteration, False
+        _, z_all, z_dem = (a[0] for a in log_reduction((inp.profile * x[:, None])[None],
+                                                       inp.draws))
+        add_response_cuts(lp, np.stack([x, x_lp], axis=1))
+        add_outcome_cuts(lp, np.stack([y_all, z_all], axis=1), np.stack([y_dem, z_dem], axis=1))
+    raise SolverError(f"the certified gap ({gap:.4g} deaths) did not close to tolerance "
+                      f"after {max_iterations} LP solves", solver=solver,
+                      status="gap not closed")
+
+
+def add_response_cuts(lp, spends):
+    """Tangent cuts on saturating responses at the effective spends of ``spends``
+    (array (L, K): for each lever, K flat spends in $M per year)."""
     spends = np.asarray(spends, dtype=float)
     for k in range(spends.shape[1]):
-        eff = boosted(lp.profile * spends[:, k][:, None], inp)  # (L, T)
-        add_response_cuts_at(lp, eff)
+        add_response_cuts_at(lp, fm.effective_spend_at(lp, spends[:, k]))
 
 
-def add_response_cuts_at(lp: FlatLP, eff):
+def add_response_cuts_at(lp, eff):
     """Tangent cuts on saturating responses at effective spends ``eff`` (L, T), $M."""
-    inp = lp.inp
-    for i in np.flatnonzero((inp.form == rsp.SATURATING) & (inp.cap > 0)):
-        val = rsp.response(eff[i], rsp.SATURATING, inp.cap[i], inp.slope0[i])
-        slope = rsp.response_slope(eff[i], rsp.SATURATING, inp.cap[i], inp.slope0[i])
-        for u in range(inp.horizon):
-            rhs = float(val[u] - slope[u] * eff[i, u])
-            lp.prob += lp.z[i][u] - float(slope[u] * lp.money) * effective_expr(lp, i, u) \
-                <= rhs, lp.name("rc")
-            lp.n_cuts += 1
+    fm.define_response_cuts(lp, eff)
 
 
-def _outcome_cut(v, y_expr, y0):
-    # v <= a(y0) + a'(y0) (y - y0) with a(y) = 1 - exp(-y)
-    slope = float(np.exp(-y0))
-    return v - slope * y_expr <= float(-np.expm1(-y0) - slope * y0)
+def add_outcome_cuts(lp, y_all, y_dem=None):
+    """Tangent cuts on ``1 - exp(-y)`` for each year at ``y_all`` (and ``y_dem``), each
+    shape (T, K), log units."""
+    fm.define_outcome_cuts(lp, y_all, y_dem)
 
 
-def add_outcome_cuts(lp: FlatLP, y_all, y_dem=None):
-    """Tangent cuts on ``a(y) = 1 - exp(-y)`` for each year.
-
-    Parameters
-    ----------
-    y_all : array_like, shape (T, K)
-        Points (log units) at which to cut the all-lever term of each year.
-    y_dem : array_like, shape (T, K), optional
-        Points for the demand-only term (needed when there are demand levers).
-    """
-    inp = lp.inp
-    w = inp.weight
-    y_all = np.atleast_2d(np.asarray(y_all, dtype=float))
-    skip = set() if inp.balloon is None else {inp.balloon[0], inp.balloon[1]}
-    for u in range(inp.horizon):
-        expr = pulp.lpSum(float(w[i]) * lp.z[i][u] for i in range(len(lp.x)) if i not in skip)
-        if lp.q is not None:
-            expr = expr + lp.q[u]
-        for y0 in np.unique(y_all[u]):
-            lp.prob += _outcome_cut(lp.v_all[u], expr, y0), lp.name("oa")
-            lp.n_cuts += 1
-    if lp.v_dem is not None and y_dem is not None:
-        y_dem = np.atleast_2d(np.asarray(y_dem, dtype=float))
-        dem = np.flatnonzero(inp.demand)
-        for u in range(inp.horizon):
-            expr = pulp.lpSum(lp.z[i][u] for i in dem)
-            for y0 in np.unique(y_dem[u]):
-                lp.prob += _outcome_cut(lp.v_dem[u], expr, y0), lp.name("od")
-                lp.n_cuts += 1
-
-
-def solve_lp(lp: FlatLP, solver="cbc", time_limit=None):
+def solve_lp(lp, solver="cbc", time_limit=None):
     """Solve; return the allocation and the LP's objective (an upper bound).
 
     Returns
@@ -276,38 +175,38 @@ def solve_lp(lp: FlatLP, solver="cbc", time_limit=None):
     SolverError
         Solver missing, failed, or any status other than optimal.
     """
+    if lp.view is None:
+        lp.view = fm.PulpView(lp.prog)
+    prob = lp.view.sync()
     try:
         with quiet_stdout():
             engine = make_solver(solver, time_limit)
-            status = lp.prob.solve(engine)
+            status = prob.solve(engine)
     except pulp.PulpSolverError as exc:
         raise SolverError(f"solver '{solver}' failed to run: {exc}", solver=solver,
                           status="error") from None
     name = pulp.LpStatus.get(status, str(status))
-    feasible_only = (lp.funded and getattr(lp.prob, "sol_status", None)
+    feasible_only = (lp.funded and getattr(prob, "sol_status", None)
                      == pulp.LpSolutionIntegerFeasible)
     if name != "Optimal" and not feasible_only:
         raise SolverError(f"solver '{solver}' returned status '{name}' (expected "
                           "'Optimal'); no allocation is reported", solver=solver,
                           status=name)
     lp.time_limited = bool(feasible_only)
-    x = np.array([v.varValue or 0.0 for v in lp.x]) * lp.money
-    z = np.array([[v.varValue or 0.0 for v in row] for row in lp.z])
-    from models.deaths import combined_reduction
-
-    w = lp.inp.weight
-    y_all = combined_reduction(w[:, None] * z, lp.inp)
+    x = lp.view.values(lp.x[:, 0]) * lp.money
+    z = lp.view.values(lp.z)
+    y_all = combined_reduction(lp.inp.weight[:, None] * z, lp.inp)
     y_dem = z[lp.inp.demand].sum(axis=0)
-    return x, float(pulp.value(lp.prob.objective)), y_all, y_dem
+    return x, float(pulp.value(prob.objective)), y_all, y_dem
 
 
-def row_duals(lp: FlatLP, solver):
+def row_duals(lp, solver):
     """Duals of the budget and the named extra rows, as deaths averted per $1M a year of
     relaxation (sign-normalised across solvers: CBC and HiGHS report opposite signs)."""
     out = {}
     if lp.funded:
         return out  # a MILP has no duals
-    for name, row in lp.prob.constraints.items():
+    for name, row in lp.view.problem.constraints.items():
         if name == "budget" or name.startswith("user_") or name == "mexico":
             pi = row.pi
             if pi is None:

@@ -1,14 +1,27 @@
 """A vectorised exact solver for many draws of the flat-allocation problem.
 
 Scope: flat allocations with a budget and per-lever floors, ceilings and locks, every
-lever with a ``saturating`` response (smooth and strictly concave). For N draws at once it
-maximises (discounted) deaths averted ``F(x)`` by a primal barrier method (damped Newton
-steps on ``F + mu * sum log(slacks)`` with ``mu`` driven to 1e-13 of the problem's scale),
-then identifies the active bounds and polishes with Newton steps on the KKT system of
-the free levers. Every draw is certified: concavity gives
+lever with a ``saturating`` response (smooth and strictly concave, so each draw has one
+optimum). For N draws at once it maximises (discounted) deaths averted ``F(x)``:
+
+1. each draw starts at the vertex the linear model at its floors prefers (the budget
+   poured into the levers in order of their first-dollar value); where the gradient
+   there still prefers that vertex (certificate exactly 0) it meets the KKT conditions
+   and is the optimum, with no second derivative computed;
+2. the others take sequential quadratic programming steps (`_sqp`): Newton steps on
+   the exact second-order model over the feasible set, a small QP per draw solved by a
+   primal active-set method, with Armijo backtracking, until a full step moves no lever
+   by more than 1e-10 of the draw's scale;
+3. a draw SQP leaves unconverged or uncertified falls back to a primal barrier method
+   (damped Newton steps on ``F + mu * sum log(slacks)`` with ``mu`` driven to 1e-13 of
+   the problem's scale), then Newton steps on the KKT system of the free levers.
+
+Every draw is certified: concavity gives
 ``max F <= F(x) + max_{x' feasible} grad F(x) . (x' - x)``, computed in closed form; a
-draw whose certificate exceeds 1e-10 of its deaths is re-solved by the LP (`optimize`).
-All model values come from `models` (the functions `evaluate` uses).
+draw whose certificate exceeds 1e-10 of its deaths is re-solved by the certified LP
+(`decide.optimization.draws`).
+All model values and derivatives come from the deaths kernel
+(`models.deaths.flat_averted`; `evaluate` reads the same kernel).
 """
 
 from __future__ import annotations
@@ -20,8 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from models import deaths as mdl
-from models import response as rsp
-from models import timing
 
 from .bounds import spend_bounds
 from .certificate import greedy_fill
@@ -29,56 +40,38 @@ from .certificate import greedy_fill
 __all__ = ["Batch", "MeanBatch", "batch_inputs", "in_scope", "solve_batch", "batch_deaths",
            "certificate", "averted_and_gradient"]
 
-_MU_END = 1e-13
-#: (mu start, Newton decrement below which mu shrinks 10x, below which it shrinks
-#: 1000x): an aggressive schedule first, a cautious one for draws it leaves uncertified.
-#: Tuned on 10,000 baseline draws (bench/bench_fast.py): 0.65 s against 1.4-1.7 s for
-#: the other schedules tried.
-_SCHEDULES = ((1e-3, 1e-1, 1e-3), (1e-1, 1e-2, 1e-5))
 _CERT_REL = 1e-10
+#: SQP iterations before a draw is left to the barrier (the baseline's draws need 1-7).
+_SQP_STEPS = 30
+#: Active-set changes per quadratic model (at most about two per lever in practice).
+_QP_STEPS = 20
+#: SQP is converged when a full step moves no lever by more than this, in units of the
+#: draw's scale X: the next step would be of order its square.
+_STEP_TOL = 1e-10
+#: The barrier (fallback): mu's end value, and the (mu start, Newton decrement below
+#: which mu shrinks 10x, below which it shrinks 1000x) schedules: an aggressive one
+#: first, a cautious one for draws it leaves uncertified. Tuned on 10,000 baseline draws
+#: when the barrier was the only method: 0.65 s against 1.4-1.7 s for the others tried.
+_MU_END = 1e-13
+_SCHEDULES = ((1e-3, 1e-1, 1e-3), (1e-1, 1e-2, 1e-5))
 
 
-@dataclass
-class Batch:
-    """Model data for N draws of one scenario's structure (L levers, T years)."""
+@dataclass(kw_only=True, eq=False)
+class Batch(mdl.Draws):
+    """The model's `models.deaths.Draws` for N draws of one scenario, with each draw's
+    feasible set and the objective's yearly weights."""
 
-    profile: np.ndarray  # (N, L, T) flat-plan yearly weights
-    weight: np.ndarray  # (N, L) channel weights c_i
-    cap: np.ndarray  # (N, L) log caps
-    slope0: np.ndarray  # (N, L) initial slopes, log units per $M
-    baseline: np.ndarray  # (N, T) baseline deaths per year
-    scale: np.ndarray  # (N, T) baseline times discount weight (the objective's weights)
-    phi: np.ndarray  # (N,) substitution share
-    demand: np.ndarray  # (L,) demand levers
     lower: np.ndarray  # (N, L) $M per year
     upper: np.ndarray  # (N, L)
     budget: np.ndarray  # (N,)
-    form: np.ndarray | None = None  # (L,) response forms (saturating when None)
+    discount: np.ndarray  # (T,) objective weight per year
 
-    def __len__(self):
-        return self.weight.shape[0]
+    SHARED = (*mdl.Draws.SHARED, "discount")
 
-    def statics(self):
-        """Per-draw constants of the saturating curves (cached): with
-        ``ex = exp(-rate_t * x)``, ``c z = wcap (1 - ex)``, ``c dz/dx = wslope ex`` and
-        ``c d2z/dx2 = -wcurv ex`` (`models.response.response` and ``response_slope``
-        for the saturating form, differentiated through ``E = M x``; tests check the
-        batch against `evaluate`)."""
-        if not hasattr(self, "_statics"):
-            rate = rsp.saturating_rate(self.cap, self.slope0)[:, :, None]
-            c = self.weight[:, :, None]
-            s0 = self.slope0[:, :, None]
-            self._statics = (rate * self.profile, c * self.cap[:, :, None] + 0 * self.profile,
-                             c * s0 * self.profile, c * s0 * rate * self.profile ** 2)
-        return self._statics
-
-    def take(self, idx):
-        """The sub-batch of draws ``idx``."""
-        sub = Batch(**{k: (v if k in ("demand", "form") else v[idx])
-                       for k, v in vars(self).items() if not k.startswith("_")})
-        if hasattr(self, "_statics"):
-            sub._statics = tuple(a[idx] for a in self._statics)
-        return sub
+    @property
+    def scale(self):
+        """Baseline times discount weight per year, (N, T): the objective's weights."""
+        return self.baseline * self.discount[None, :]
 
 
 class MeanBatch:
@@ -124,73 +117,26 @@ def batch_inputs(sc, values, n):
         missing parameters take their base value. ``"budget"`` may be given too.
     n : int
     """
-    def get(name, default):
-        v = values.get(name)
-        return np.full(n, float(default)) if v is None else np.asarray(v, dtype=float)
-
-    market = {k: get(f"market.{k}", p.base) for k, p in sc.market.items()}
-
-    def lever_col(key, default):
-        return np.stack([get(f"levers.{lv.name}.{key}",
-                             lv.params[key].base if key in lv.params else default)
-                         for lv in sc.levers], axis=1)
-
-    demand = np.array([lv.is_demand for lv in sc.levers])
-    alpha = lever_col("alpha", 1.0)
-    weight = np.where(demand[None, :], 1.0, mdl.channel_weight(
-        alpha, market["supply_elasticity"][:, None], market["price_elasticity"][:, None],
-        market["pass_through"][:, None]))
-    profile = timing.year_profile(sc.horizon, lever_col("onset", 0.0),
-                                  lever_col("adaptation_time", 1.0),
-                                  lever_col("retained", 0.0), market["market_lag"])
-    baseline = mdl.baseline_by_year(market["baseline_deaths"][:, None],
-                                    market["baseline_trend"][:, None], sc.horizon)
+    draws = sc.model_inputs(values=values, n=n).draws
     lower, upper = spend_bounds(sc)
-    budget = get("budget", sc.budget)
+    budget = values.get("budget")
+    budget = np.full(n, float(sc.budget)) if budget is None else np.asarray(budget, float)
     no_ceiling = np.array([lv.ceiling is None and lv.lock is None for lv in sc.levers])
     upper = np.where(no_ceiling[None, :], budget[:, None], upper[None, :])
-    return Batch(
-        profile=profile, weight=weight, cap=rsp.log_cap(lever_col("max_effect", 0.0)),
-        slope0=rsp.initial_slope(lever_col("cost_per_pct", 1.0)), baseline=baseline,
-        scale=baseline * mdl.discount_weights(sc.horizon, sc.discount_rate)[None, :],
-        phi=market["substitution"], demand=demand,
-        lower=np.broadcast_to(lower, (n, len(lower))).copy(), upper=upper, budget=budget,
-        form=np.array([rsp.FORMS[lv.form] for lv in sc.levers]))
+    return Batch(**{k: v for k, v in vars(draws).items() if not k.startswith("_")},
+                 lower=np.broadcast_to(lower, (n, len(lower))).copy(), upper=upper,
+                 budget=budget, discount=mdl.discount_weights(sc.horizon, sc.discount_rate))
 
 
 def _objective(b: Batch, x, order=0):
-    """Weighted deaths averted F (N,), and its gradient (N, L) and Hessian (N, L, L)."""
+    """Weighted deaths averted F (N,), and its gradient (N, L) and Hessian (N, L, L)
+    (`models.deaths.flat_averted`; for a `MeanBatch`, the mean over its draws)."""
     if isinstance(b, MeanBatch):
         n = len(b.draws)
         f, g, h = _objective(b.draws, np.repeat(x, n, axis=0), order)
-        if order == 0:
-            return f.mean(keepdims=True), None, None
-        return f.mean(keepdims=True), g.mean(axis=0)[None], h.mean(axis=0)[None]
-    rate_t, wcap, wslope, wcurv = b.statics()
-    ex = np.exp(-rate_t * x[:, :, None])
-    z_all = (wcap * (1.0 - ex)).sum(axis=1)
-    phi = b.phi[:, None]
-    has_demand = b.demand.any()
-    f = (b.scale * (1 - phi) * -np.expm1(-z_all)).sum(axis=1)
-    if has_demand:
-        z_dem = (wcap[:, b.demand] * (1.0 - ex[:, b.demand])).sum(axis=1)
-        f += (b.scale * phi * -np.expm1(-z_dem)).sum(axis=1)
-    if order == 0:
-        return f, None, None
-    e_all = (b.scale * (1 - phi) * np.exp(-z_all))[:, :, None]  # dF/dZall_u, (N, T, 1)
-    jac = wslope * ex  # dZ_u/dx_i, (N, L, T)
-    grad = (jac @ e_all)[:, :, 0]
-    hess = -(jac @ (e_all * jac.transpose(0, 2, 1)))
-    diag = -((wcurv * ex) @ e_all)[:, :, 0]
-    if has_demand:
-        e_dem = (b.scale * phi * np.exp(-z_dem))[:, :, None]
-        jd = jac * b.demand[None, :, None]
-        grad += (jd @ e_dem)[:, :, 0]
-        hess -= jd @ (e_dem * jd.transpose(0, 2, 1))
-        diag -= ((wcurv * ex * b.demand[None, :, None]) @ e_dem)[:, :, 0]
-    idx = np.arange(x.shape[1])
-    hess[:, idx, idx] += diag
-    return f, grad, hess
+        mean = [None if a is None else a.mean(axis=0)[None] for a in (g, h)]
+        return (f.mean(keepdims=True), *mean)
+    return mdl.flat_averted(x, b, b.discount, order=order)
 
 
 def certificate(b: Batch, x):
@@ -233,7 +179,7 @@ def _barrier(b: Batch, x0, free, active, X, fs, schedule):
     f_cur = _objective(cur, cur.lower + y * xs[:, None])[0] / fsc
     for _ in range(300):
         x = cur.lower + y * xs[:, None]
-        _, g, h = _objective(cur, x, order=1)
+        _, g, h = _objective(cur, x, order=2)
         sc = xs / fsc
         g = g * sc[:, None]
         h = h * (sc * xs)[:, None, None]
@@ -297,6 +243,169 @@ def _barrier(b: Batch, x0, free, active, X, fs, schedule):
     return out
 
 
+def _qp_step(q, g, dlo, dhi, fixed, can_bind, room):
+    """Maximise the quadratic model ``g.d - d'q d / 2`` over the feasible steps.
+
+    Steps ``dlo <= d <= dhi`` (``d = 0`` where ``fixed``; ``dlo <= 0 <= dhi``) and
+    ``sum d <= room`` where ``can_bind``, by the primal active-set method (Nocedal &
+    Wright, Numerical Optimization, algorithm 16.3), started at ``d = 0`` with the
+    bounds that hold there as equalities: each iteration solves the model with its
+    working set as equalities, then either stops at the first bound in the way (and
+    adds it) or, at the working set's optimum, releases the bound whose multiplier has
+    the wrong sign. One change per iteration: it cannot cycle (non-degenerate cases).
+
+    Returns
+    -------
+    d : ndarray, shape (N, L)
+    ok : ndarray of bool, shape (N,)
+        False where the working set did not settle (the draw goes to the barrier).
+    """
+    n, n_lev = g.shape
+    eye = np.eye(n_lev)
+    lev = np.arange(n_lev)
+    # bounds that hold at d = 0 (to rounding: a lever filled to its ceiling)
+    at_lo = ~fixed & (dlo >= -1e-12)
+    at_hi = ~fixed & ~at_lo & (dhi <= 1e-12)
+    bud = can_bind & (room <= 1e-12)
+    d = np.zeros_like(g)
+    ok = np.zeros(n, bool)
+    k = np.zeros((n, n_lev + 1, n_lev + 1))
+    rhs = np.zeros((n, n_lev + 1, 1))
+    run = np.arange(n)
+    for _ in range(_QP_STEPS):
+        fx, lo, hi = fixed[run], at_lo[run], at_hi[run]
+        mov = ~fx & ~lo & ~hi
+        # every lever at a bound on a binding budget (a degenerate vertex): the bounds fix
+        # d, and the budget's price is set below, not by the linear system
+        vertex = bud[run] & ~mov.any(axis=1)
+        bd = bud[run] & ~vertex
+        kk, rr = k[:len(run)], rhs[:len(run)]
+        kk[:, :n_lev, :n_lev] = np.where(mov[:, :, None], q[run], eye)
+        kk[:, :n_lev, n_lev] = mov
+        kk[:, n_lev, :n_lev] = bd[:, None]
+        kk[:, n_lev, n_lev] = ~bd
+        dl, dh, gr, rm = dlo[run], dhi[run], g[run], room[run]
+        rr[:, :n_lev, 0] = np.where(mov, gr, np.where(lo, dl, np.where(hi, dh, 0.0)))
+        rr[:, n_lev, 0] = np.where(bd, rm, 0.0)
+        sol = np.linalg.solve(kk, rr)[:, :, 0]
+        # levers in the working set sit exactly on their bounds (pivoting may round them)
+        dstar = np.where(mov, sol[:, :n_lev], rr[:, :n_lev, 0])
+        nu = sol[:, n_lev]
+        dc = d[run]
+        p = dstar - dc
+        # ratio test: the largest step towards dstar that stays feasible
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a_lev = np.where(mov & (p < 0), (dl - dc) / p,
+                             np.where(mov & (p > 0), (dh - dc) / p, np.inf))
+            sp = p.sum(axis=1)
+            a_bud = np.where(can_bind[run] & ~bud[run] & (sp > 0),
+                             (rm - dc.sum(axis=1)) / sp, np.inf)
+        a_lev = np.maximum(a_lev, 0.0)
+        a_bud = np.maximum(a_bud, 0.0)
+        block = np.argmin(a_lev, axis=1)
+        a_min = np.minimum(a_lev[np.arange(len(run)), block], a_bud)
+        blocked = a_min < 1.0
+        by_bud = blocked & (a_bud <= a_lev[np.arange(len(run)), block])
+        # all the way to dstar, or to the first bound in the way, which joins the set
+        step = np.where(blocked, a_min, 1.0)[:, None]
+        dn = np.where(blocked[:, None] & mov, dc + step * p, dstar)
+        hit = (blocked & ~by_bud)[:, None] & (lev[None] == block[:, None])
+        hit_lo = hit & (p < 0)
+        hit_hi = hit & (p > 0)
+        dn = np.where(hit_lo, dl, np.where(hit_hi, dh, dn))
+        d[run] = dn
+        at_lo[run] = lo | hit_lo
+        at_hi[run] = hi | hit_hi
+        bud[run] = bud[run] | by_bud
+        # unblocked rows sit at their working set's optimum: check the multipliers
+        r = gr - np.einsum("nij,nj->ni", q[run], dstar) - nu[:, None]
+        # at a vertex the lowest budget price that keeps every lever at its floor there
+        nu_v = np.maximum(np.where(lo, r, 0.0).max(axis=1), 0.0)
+        r = np.where(vertex[:, None], r - nu_v[:, None], r)
+        tol = 1e-13 * np.abs(gr).max(axis=1)
+        wrong = np.where(lo, r, np.where(hi, -r, -np.inf))
+        worst = np.argmax(wrong, axis=1)
+        w_lev = wrong[np.arange(len(run)), worst]
+        w_bud = np.where(bd, -nu, -np.inf)
+        settled = ~blocked & (np.maximum(w_lev, w_bud) <= tol)
+        release = ~blocked & ~settled
+        rel_bud = release & (w_bud >= w_lev)
+        rel = (release & ~rel_bud)[:, None] & (lev[None] == worst[:, None])
+        at_lo[run] &= ~rel
+        at_hi[run] &= ~rel
+        bud[run] &= ~rel_bud
+        ok[run] = settled
+        run = run[~settled]
+        if run.size == 0:
+            break
+    return d, ok
+
+
+def _sqp(b: Batch, x0, free, active, X, fs):
+    """Sequential quadratic programming: Newton steps on the exact local model.
+
+    From ``x0`` (feasible), each iteration maximises the second-order model of ``F``
+    over the feasible set (`_qp_step`, which also finds the binding bounds and budget)
+    and moves towards its maximiser with Armijo backtracking. Work is in the barrier's
+    units: steps over ``X`` and ``F`` over its first-order scale ``fs``. A draw is done
+    when a full step moves no lever by more than ``_STEP_TOL * X`` (quadratic
+    convergence leaves it at the optimum to rounding); each draw's iterations depend on
+    that draw alone, so answers do not depend on the batch.
+
+    Returns
+    -------
+    x : ndarray, shape (N, L)
+    converged : ndarray of bool, shape (N,)
+        False where the quadratic model's active set did not settle, backtracking found
+        no ascent, or ``_SQP_STEPS`` ran out.
+    """
+    n, n_lev = x0.shape
+    out = x0.copy()
+    converged = np.zeros(n, bool)
+    idx = np.arange(n)  # rows of the original batch still iterating
+    cur, x, fr, act, xs, fsc = b, x0.copy(), free, active, X, fs
+    for _ in range(_SQP_STEPS):
+        f_cur, g, h = _objective(cur, x, order=2)
+        gs = g * (xs / fsc)[:, None]
+        # -H in these units; the tiny ridge keeps the system regular where a curve is
+        # flat to rounding (it changes steps, never the fixed point d = 0)
+        q = -h * (xs * xs / fsc)[:, None, None] + 1e-12 * np.eye(n_lev)
+        dlo = (cur.lower - x) / xs[:, None]
+        dhi = (cur.upper - x) / xs[:, None]
+        room = (cur.budget - x.sum(axis=1)) / xs
+        d, ok = _qp_step(q, gs, dlo, dhi, ~fr, act, room)
+        slope = np.einsum("nl,nl->n", gs, d) * fsc  # dF along the full step
+        full = np.where(d == dlo, cur.lower, np.where(d == dhi, cur.upper,
+                                                      x + d * xs[:, None]))
+        # a step below tolerance changes F by less than its rounding: take it unchecked
+        tiny = np.abs(d).max(axis=1) <= _STEP_TOL
+        x[tiny] = full[tiny]
+        t = np.ones(len(x))
+        rows, trial = np.flatnonzero(~tiny), full[~tiny]
+        for _ in range(40):  # Armijo; after the first trial only the rejected rows
+            if rows.size == 0:
+                break
+            f_trial = _objective(_rows(cur, rows), trial)[0]
+            good = f_trial >= f_cur[rows] + 1e-4 * t[rows] * slope[rows] - 1e-14 * np.abs(
+                f_cur[rows])
+            x[rows[good]] = trial[good]
+            rows = rows[~good]
+            t[rows] /= 2
+            trial = x[rows] + t[rows, None] * d[rows] * xs[rows, None]
+        ok[rows] = False  # no ascent found along the step: leave it to the barrier
+        done = ok & tiny
+        stop = done | ~ok
+        out[idx[done]] = x[done]
+        converged[idx[done]] = True
+        if stop.all():
+            break
+        if stop.any():
+            keep = ~stop
+            idx, cur = idx[keep], cur.take(np.flatnonzero(keep))
+            x, fr, act, xs, fsc = x[keep], fr[keep], act[keep], xs[keep], fsc[keep]
+    return out, converged
+
+
 def _polish(b: Batch, x, free, active, X, fs, steps=6):
     """Identify active bounds, then Newton on the KKT system of the free levers."""
     n, n_lev = x.shape
@@ -309,7 +418,7 @@ def _polish(b: Batch, x, free, active, X, fs, steps=6):
     bud = active & (room < 1e-6 * X)
     eye = np.eye(n_lev + 1)
     for _ in range(steps):
-        _, g, h = _objective(b, x, order=1)
+        _, g, h = _objective(b, x, order=2)
         k = np.zeros((n, n_lev + 1, n_lev + 1))
         k[:, :n_lev, :n_lev] = h
         k[:, :n_lev, n_lev] = 1.0
@@ -335,8 +444,24 @@ def _polish(b: Batch, x, free, active, X, fs, steps=6):
     return x
 
 
-def solve_batch(b: Batch, threads=None):
+def solve_batch(b: Batch, threads=None, *, with_deaths=False):
     """Optimal flat spend for every draw.
+
+    Each draw starts at the vertex the linear model at its floors prefers (the budget
+    poured into the levers in order of their first-dollar value) and is solved by
+    sequential quadratic programming (`_sqp`); a draw it leaves unconverged or
+    uncertified is re-solved by the barrier method (`_barrier`, `_polish`).
+
+    Parameters
+    ----------
+    b : Batch
+    threads : int, optional
+        Large batches are split across this many threads (default: the CPU count, at
+        most 4; numpy releases the GIL in the array work); each draw's answer is the
+        same whatever the split.
+    with_deaths : bool
+        Also return each draw's projected deaths at ``x`` (`batch_deaths`), computed
+        once for the certificate anyway.
 
     Returns
     -------
@@ -345,56 +470,104 @@ def solve_batch(b: Batch, threads=None):
     certified : ndarray of bool, shape (N,)
         True where the closed-form certificate is within 1e-10 of the draw's deaths
         (the others must be re-solved by the LP).
-
-    Large batches are split across ``threads`` threads (default: the CPU count, at most
-    4; numpy releases the GIL in the array work); each draw's answer is the same
-    whatever the split.
+    deaths : ndarray, shape (N,)
+        Only with ``with_deaths``.
     """
     n_threads = min(os.cpu_count() or 1, 4) if threads is None else threads
     if n_threads > 1 and len(b) >= 2000:
         parts = np.array_split(np.arange(len(b)), n_threads)
         with ThreadPoolExecutor(n_threads) as pool:
-            done = list(pool.map(lambda p: solve_batch(b.take(p), threads=1), parts))
-        return np.concatenate([d[0] for d in done]), np.concatenate([d[1] for d in done])
+            done = list(pool.map(lambda p: _solve(b.take(p)), parts))
+        out = tuple(np.concatenate([d[k] for d in done]) for k in range(3))
+    else:
+        out = _solve(b)
+    return out if with_deaths else out[:2]
+
+
+def _solve(b: Batch):
+    """`solve_batch` in this thread: ``(x, certified, deaths)``."""
     n, n_lev = b.lower.shape
     x = b.lower.copy()
+    gap = np.zeros(n)
+    deaths = np.zeros(n)
     potent = (b.cap > 0) & (b.weight > 0) & (b.profile.max(axis=2) > 0)
     free = (b.upper - b.lower > 1e-12 * np.maximum(b.budget, 1.0)[:, None]) & potent
     room = b.budget - b.lower.sum(axis=1)
     width = np.where(free, b.upper - b.lower, 0.0)
     work = (room > 1e-12 * np.maximum(b.budget, 1.0)) & free.any(axis=1)
+    rest = np.flatnonzero(~work)  # nothing to choose: every draw stays at its floors
     if work.any():
         idx = np.flatnonzero(work)
-        sub = b.take(idx)
+        sub = _rows(b, idx)
         fr = free[idx]
         wd, rm = width[idx], room[idx]
         active = rm < wd.sum(axis=1) * (1 - 1e-12)
         X = np.maximum(np.minimum(rm, wd.sum(axis=1)), 1e-9)
         _, g0, _ = _objective(sub, sub.lower, order=1)
-        fs = np.einsum("nl,nl->n", np.where(fr, g0, 0.0), greedy_fill(
-            np.where(fr, g0, 0.0), wd, rm))
+        fill = greedy_fill(np.where(fr, g0, 0.0), wd, rm)
+        fs = np.einsum("nl,nl->n", np.where(fr, g0, 0.0), fill)
         useful = fs > 0
+        rest = np.sort(np.concatenate([rest, idx[~useful]]))
+        todo = np.flatnonzero(useful)
+        # start at the vertex the first dollars prefer; where the gradient there still
+        # prefers it (certificate exactly 0) it satisfies the KKT conditions: done
+        start = _trim(sub, sub.lower + fill, fr)
+        if todo.size:
+            gap[idx[todo]], deaths[idx[todo]] = _certify(_rows(sub, todo), start[todo])
+            x[idx[todo]] = start[todo]
+            todo = todo[gap[idx[todo]] > 0]
+        if todo.size:
+            s2 = _rows(sub, todo)
+            xq, conv = _sqp(s2, start[todo], fr[todo], active[todo], X[todo], fs[todo])
+            xq = _trim(s2, xq, fr[todo])
+            gq, dq = _certify(s2, xq)
+            x[idx[todo]], gap[idx[todo]], deaths[idx[todo]] = xq, gq, dq
+            todo = todo[~(conv & _within(gq, dq))]
+        # the barrier for what SQP left: an interior start, two schedules
         t = np.where(active, 0.5 * rm / np.maximum(wd.sum(axis=1), 1e-300), 0.5)
         x0 = sub.lower + wd * np.minimum(t, 0.5)[:, None]
-        xs = sub.lower.copy()
-        todo = np.flatnonzero(useful)
         for schedule in _SCHEDULES:
             if todo.size == 0:
                 break
             s2 = sub.take(todo)
             xb = _barrier(s2, x0[todo], fr[todo], active[todo], X[todo], fs[todo], schedule)
-            xs[todo] = _polish(s2, xb, fr[todo], active[todo], X[todo], fs[todo])
-            todo = todo[~_certified(s2, xs[todo])]
-        x[idx] = xs
-    return x, _certified(b, x)
+            xp = _polish(s2, xb, fr[todo], active[todo], X[todo], fs[todo])
+            gp, dp = _certify(s2, xp)
+            x[idx[todo]], gap[idx[todo]], deaths[idx[todo]] = xp, gp, dp
+            todo = todo[~_within(gp, dp)]
+    if rest.size:
+        gap[rest], deaths[rest] = _certify(_rows(b, rest), x[rest])
+    return x, _within(gap, deaths), deaths
 
 
-def _certified(b: Batch, x):
-    return certificate(b, x) <= _CERT_REL * np.maximum(batch_deaths(b, x), 1.0)
+def _trim(b: Batch, x, free):
+    """``x`` with any spend over budget (a few ulps of rounding) taken off the free
+    levers above their floors, in proportion (those inside their bounds first)."""
+    over = x.sum(axis=1) - b.budget
+    if not (over > 0).any():
+        return x
+    spare = np.where(free, x - b.lower, 0.0)
+    inside = np.where(free & (x < b.upper), spare, 0.0)
+    spare = np.where((inside.sum(axis=1) > 0)[:, None], inside, spare)
+    tot = spare.sum(axis=1)
+    frac = np.divide(over, tot, out=np.zeros_like(over), where=tot > 0)
+    return np.where((over > 0)[:, None], x - spare * np.clip(frac, 0, 1)[:, None], x)
 
 
-def _forms(b):
-    return (np.full(b.weight.shape[1], rsp.SATURATING) if b.form is None else b.form)
+def _rows(b, idx):
+    """``b.take(idx)`` for increasing row numbers ``idx``; ``b`` itself (no copy) when
+    they are all the rows."""
+    return b if len(idx) == len(b) else b.take(idx)
+
+
+def _certify(b: Batch, x):
+    """The certificate at ``x`` (`certificate`) and the deaths there (`batch_deaths`)."""
+    return certificate(b, x), batch_deaths(b, x)
+
+
+def _within(gap, deaths):
+    """Certified: the certificate within 1e-10 of the draw's deaths."""
+    return gap <= _CERT_REL * np.maximum(deaths, 1.0)
 
 
 def averted_and_gradient(b: Batch, x):
@@ -412,19 +585,7 @@ def averted_and_gradient(b: Batch, x):
     g : ndarray, shape (N, L)
         A supergradient (right derivatives at ``linear_cap`` kinks), per $M per year.
     """
-    form = _forms(b)[None, :, None]
-    eff = b.profile * x[:, :, None]
-    args = (form, b.cap[:, :, None], b.slope0[:, :, None])
-    wz = b.weight[:, :, None] * rsp.response(eff, *args)
-    jac = b.weight[:, :, None] * rsp.response_slope(eff, *args) * b.profile
-    z_all = wz.sum(axis=1)
-    z_dem = wz[:, b.demand].sum(axis=1)
-    phi = b.phi[:, None]
-    f = (b.scale * ((1 - phi) * -np.expm1(-z_all) + phi * -np.expm1(-z_dem))).sum(axis=1)
-    e_all = b.scale * (1 - phi) * np.exp(-z_all)
-    e_dem = b.scale * phi * np.exp(-z_dem)
-    g = np.einsum("nt,nlt->nl", e_all, jac) + np.einsum(
-        "nt,nlt->nl", e_dem, jac * b.demand[None, :, None])
+    f, g, _ = mdl.flat_averted(x, b, b.discount, order=1)
     return f, g
 
 
@@ -433,11 +594,4 @@ def batch_deaths(b: Batch, x):
     (for a `MeanBatch`, the mean over its draws)."""
     if isinstance(b, MeanBatch):
         return batch_deaths(b.draws, np.repeat(x, len(b.draws), axis=0)).mean(keepdims=True)
-    z = rsp.response(b.profile * x[:, :, None], _forms(b)[None, :, None], b.cap[:, :, None],
-                     b.slope0[:, :, None])
-    wz = b.weight[:, :, None] * z
-    z_all = wz.sum(axis=1)
-    z_dem = wz[:, b.demand].sum(axis=1)
-    phi = b.phi[:, None]
-    yearly = b.baseline * (phi * np.exp(-z_dem) + (1 - phi) * np.exp(-z_all))
-    return yearly.sum(axis=1)
+    return mdl.flat_deaths(x, b)

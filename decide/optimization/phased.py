@@ -24,17 +24,17 @@ import pandas as pd
 import pulp
 
 from models import deaths as mdl
-from models import response as rsp
 from models import timing
 
 from ..errors import InfeasibleError, SolverError
+from . import formulation as fm
 from .bounds import check_feasible, extra_rows, spend_bounds
 from .certificate import GAP_ABS, GAP_REL, LP_MARGIN, TANGENT_GRID
 from .evaluation import deaths_by_year, evaluate, mexico_homicides
 from .result import Allocation, safe_div
 from .solvers import make_solver, quiet_stdout
 
-__all__ = ["optimize_phased", "phased_objective", "extend_plan"]
+__all__ = ["optimize_phased", "phased_lp", "phased_objective", "extend_plan"]
 
 #: Tangent points in units of a saturating curve's scale (where it bends).
 _BEND = np.array([0.05, 0.15, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0])
@@ -85,6 +85,56 @@ def _check(sc, lower):
                                   f"${floors:,.0f}M a year, above year_max ${year_max:,.0f}M")
 
 
+def phased_lp(sc):
+    """The phased plan's LP with its first cuts (no solve).
+
+    Returns
+    -------
+    lp : formulation.AllocationLP
+        Spend columns per lever and plan year, effects over the horizon plus the tail.
+    eps : float
+        Deaths per $M subtracted from the objective.
+    """
+    lower, upper = spend_bounds(sc)
+    yearly, envelope, year_min, year_max = _yearly_limits(sc)
+    upper = np.minimum(upper, year_max)
+    T, L = sc.horizon, len(sc.levers)
+    tail = int(sc.phasing.get("tail_years", 3))
+    U = T + tail
+    inp = _inputs(sc, tail)
+    kern = timing.kernel(inp.profile)  # (L, U)
+    money = float(max(year_max, 1.0))
+    # effective spend in year u of plan year t's spend: the kernel k(u - t)
+    effect = np.zeros((L, U, T))
+    for u in range(U):
+        for t in range(min(u + 1, T)):
+            effect[:, u, t] = kern[:, u - t]
+    lp = fm.create_model(inp, lower, upper, effect, money)
+    fm.define_interactions(lp)
+    fm.define_yearly_limits(lp, yearly, envelope, year_min, year_max)
+    fm.define_rows(lp, extra_rows(sc), horizon=T)
+    fm.define_linear_caps(lp)
+    eps = 1e-5 / max(year_max * T, 1.0)
+    fm.define_objective(lp, eps)
+    scale = np.where(inp.cap > 0, inp.cap / np.maximum(inp.slope0, 1e-300), 0.0)
+    cuts = []  # (lever, year, effective spend)
+    for i in fm.saturating(inp):
+        for u in range(U):
+            span = lower[i] + (upper[i] - lower[i]) * TANGENT_GRID
+            points = inp.profile[i, min(u, U - 1)] * span
+            # also where the curve bends: multiples of its saturation scale cap / slope0
+            bend = scale[i] * _BEND
+            cuts += [(i, u, e0) for e0 in
+                     np.unique(np.concatenate([points, bend[bend <= points.max()]]))]
+    if cuts:
+        fm.define_tangents(lp, *zip(*cuts))
+    y_max = float((inp.weight * inp.cap).sum())
+    for u in range(U):
+        for y0 in y_max * TANGENT_GRID:
+            fm.define_outcome_cut(lp, u, float(y0), float(y0))
+    return lp, eps
+
+
 def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
     """The plan (spend per lever per year) that minimises projected deaths.
 
@@ -104,124 +154,25 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
     started = time.perf_counter()
     check_feasible(sc.with_overrides({"budget": _yearly_limits(sc)[3]}))
     lower, upper = spend_bounds(sc)
-    yearly, envelope, year_min, year_max = _yearly_limits(sc)
-    upper = np.minimum(upper, year_max)
+    upper = np.minimum(upper, _yearly_limits(sc)[3])
     _check(sc, lower)
-    T, L = sc.horizon, len(sc.levers)
+    T = sc.horizon
     tail = int(sc.phasing.get("tail_years", 3))
     U = T + tail
-    inp = _inputs(sc, tail)
-    kern = timing.kernel(inp.profile)  # (L, U)
-    money = float(max(year_max, 1.0))
-    prob = pulp.LpProblem("phased", pulp.LpMaximize)
-    x = [[pulp.LpVariable(f"x_{i}_{t}", float(lower[i]) / money, float(upper[i]) / money)
-          for t in range(T)] for i in range(L)]
-    # z may be negative: a stopped programme's effective spend can dip below zero
-    z = [[pulp.LpVariable(f"z_{i}_{u}", upBound=max(float(inp.cap[i]), 0.0))
-          for u in range(U)] for i in range(L)]
-    va = [pulp.LpVariable(f"va_{u}", None, 1.0) for u in range(U)]  # < 0 on a rebound
-    vd = [pulp.LpVariable(f"vd_{u}", None, 1.0) for u in range(U)] if inp.demand.any() \
-        else None
-
-    def eff(i, u):  # effective spend of lever i in year u (0-based), in money units
-        terms = [(float(kern[i, u - t]), x[i][t]) for t in range(min(u + 1, T))]
-        return pulp.lpSum(c * v for c, v in terms if c != 0.0)
-
-    effs = [[eff(i, u) for u in range(U)] for i in range(L)]
-    if inp.complementarity is not None:  # w_u <= E_by(u), w_u <= E_b(u); E_b += gamma w_u
-        b, by, gamma = inp.complementarity
-        w = [pulp.LpVariable(f"w_{u}") for u in range(U)]
-        for u in range(U):
-            prob += w[u] - effs[by][u] <= 0.0, f"wby_{u}"
-            prob += w[u] - effs[b][u] <= 0.0, f"wb_{u}"
-        effs[b] = [effs[b][u] + float(gamma) * w[u] for u in range(U)]
-    q, skip = None, set()
-    if inp.balloon is not None:  # q_u <= c_a z_a + c_b z_b, q_u <= cap
-        ia, ib, cap_ab = inp.balloon
-        skip = {ia, ib}
-        q = [pulp.LpVariable(f"q_{u}", upBound=float(cap_ab)) for u in range(U)]
-        for u in range(U):
-            prob += q[u] - float(inp.weight[ia]) * z[ia][u] - float(inp.weight[ib]) \
-                * z[ib][u] <= 0.0, f"q_{u}"
-    # yearly limits
-    for t in range(T):
-        total = pulp.lpSum(x[i][t] for i in range(L))
-        if yearly is not None:
-            prob += total <= yearly / money, f"budget_{t}"
-        else:
-            if year_min > 0:
-                prob += total >= year_min / money, f"ymin_{t}"
-            prob += total <= year_max / money, f"budget_{t}"
-    if envelope is not None:
-        prob += pulp.lpSum(x[i][t] for i in range(L) for t in range(T)) <= envelope / money, \
-            "envelope"
-    for name, coeffs, sense, rhs in extra_rows(sc):
-        if name == "mexico":
-            expr = pulp.lpSum(float(coeffs[i]) / T * money * x[i][t] for i in range(L)
-                              for t in range(T))
-            prob += expr <= rhs, "mexico"
-            continue
-        for t in range(T):
-            expr = pulp.lpSum(float(a) * money * x[i][t] for i, a in enumerate(coeffs) if a)
-            prob += (expr <= rhs if sense == "<=" else expr >= rhs if sense == ">="
-                     else expr == rhs), f"{name}_{t}"
-    # exact linear caps
-    for i in np.flatnonzero(inp.form == rsp.LINEAR_CAP):
-        for u in range(U):
-            prob += z[i][u] - float(inp.slope0[i]) * money * effs[i][u] <= 0.0, f"lin_{i}_{u}"
-    scale = inp.baseline * inp.discount
-    phi = inp.substitution
-    eps = 1e-5 / max(year_max * T, 1.0)
-    prob += pulp.lpSum(float(scale[u] * (1 - phi)) * va[u] for u in range(U)) + (
-        pulp.lpSum(float(scale[u] * phi) * vd[u] for u in range(U)) if vd else 0) \
-        - eps * money * pulp.lpSum(x[i][t] for i in range(L) for t in range(T))
-    counter = {"n": 0}
-
-    def cut_z(i, u, e0):
-        f = float(rsp.response(e0, rsp.SATURATING, inp.cap[i], inp.slope0[i]))
-        d = float(rsp.response_slope(e0, rsp.SATURATING, inp.cap[i], inp.slope0[i]))
-        counter["n"] += 1
-        prob.addConstraint(z[i][u] - d * money * effs[i][u] <= f - d * e0,
-                           f"rc_{counter['n']}")
-
-    def cut_v(u, y0_all, y0_dem):
-        total = pulp.lpSum(float(inp.weight[i]) * z[i][u] for i in range(L) if i not in skip)
-        if q is not None:
-            total = total + q[u]
-        for v, y0, expr in ((va[u], y0_all, total),
-                            (vd[u] if vd else None, y0_dem,
-                             pulp.lpSum(z[i][u] for i in np.flatnonzero(inp.demand)))):
-            if v is None:
-                continue
-            slope = float(np.exp(-y0))
-            counter["n"] += 1
-            prob.addConstraint(v - slope * expr <= float(-np.expm1(-y0) - slope * y0),
-                               f"oc_{counter['n']}")
-
-    sat = np.flatnonzero((inp.form == rsp.SATURATING) & (inp.cap > 0))
-    scale = np.where(inp.cap > 0, inp.cap / np.maximum(inp.slope0, 1e-300), 0.0)
-    for i in sat:
-        for u in range(U):
-            span = lower[i] + (upper[i] - lower[i]) * TANGENT_GRID
-            points = inp.profile[i, min(u, U - 1)] * span
-            # also where the curve bends: multiples of its saturation scale cap / slope0
-            bend = scale[i] * _BEND
-            for e0 in np.unique(np.concatenate([points, bend[bend <= points.max()]])):
-                cut_z(i, u, float(e0))
-    y_max = float((inp.weight * inp.cap).sum())
-    for u in range(U):
-        for y0 in y_max * TANGENT_GRID:
-            cut_v(u, float(y0), float(y0))
+    lp, eps = phased_lp(sc)
+    inp, money = lp.inp, lp.money
+    view = fm.PulpView(lp.prog, "phased")
 
     best, best_val = None, -np.inf
     for iteration in range(1, max_iterations + 1):  # noqa: B007 - reported
+        prob = view.sync()
         with quiet_stdout():
             status = prob.solve(make_solver(solver, time_limit))
         if pulp.LpStatus.get(status) != "Optimal":
             raise SolverError(f"solver '{solver}' returned status "
                               f"'{pulp.LpStatus.get(status, status)}' for the phased plan",
                               solver=solver, status=pulp.LpStatus.get(status))
-        plan = np.array([[x[i][t].varValue or 0.0 for i in range(L)] for t in range(T)]) * money
+        plan = view.values(lp.x).T * money
         plan = np.clip(plan, lower, upper)
         bound = float(pulp.value(prob.objective))
         bound += LP_MARGIN * abs(bound)
@@ -233,19 +184,16 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
         gap = max(bound - best_val, 0.0)
         if gap <= max(GAP_REL * (best_val + eps * best.sum()), GAP_ABS):
             break
-        e = mdl.boosted(timing.effective_spend(ext, inp.profile), inp)
-        z_val = np.array([[z[i][u].varValue or 0.0 for u in range(U)] for i in range(L)])
-        z_true = rsp.response(e, inp.form[:, None], inp.cap[:, None], inp.slope0[:, None])
-        for i in sat:
-            for u in range(U):
-                cut_z(i, u, float(e[i, u]))
+        eff = timing.effective_spend(ext, inp.profile)
+        d = inp.draws
+        _, y_true, yd_true = (a[0] for a in mdl.log_reduction(eff[None], d))
+        fm.define_response_cuts(lp, mdl.boosted(eff, inp))
+        z_val = view.values(lp.z)
         y_lp = mdl.combined_reduction(inp.weight[:, None] * z_val, inp)
-        y_true = mdl.combined_reduction(inp.weight[:, None] * z_true, inp)
         yd_lp = z_val[inp.demand].sum(axis=0)
-        yd_true = z_true[inp.demand].sum(axis=0)
         for u in range(U):
-            cut_v(u, float(y_lp[u]), float(yd_lp[u]))
-            cut_v(u, float(y_true[u]), float(yd_true[u]))
+            fm.define_outcome_cut(lp, u, float(y_lp[u]), float(yd_lp[u]))
+            fm.define_outcome_cut(lp, u, float(y_true[u]), float(yd_true[u]))
     else:
         raise SolverError(f"the phased plan's certified gap ({gap:.4g}) did not close after "
                           f"{max_iterations} LP solves", solver=solver, status="gap not closed")

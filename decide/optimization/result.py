@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from models import deaths as mdl
-from models import response as rsp
 
 from ..scenario import Scenario
 from .bounds import money_text, row_label, spend_bounds
@@ -209,14 +208,11 @@ def _attribution(x, inp):
             alt[i] = 0.0
             out[i] = total - mdl.yearly_deaths_flat(alt, inp).averted.sum()
         return out
-    eff = inp.profile * x[:, None]
-    wz = inp.weight[:, None] * rsp.response(eff, inp.form[:, None], inp.cap[:, None],
-                                            inp.slope0[:, None])
-    base, phi = inp.baseline, inp.substitution
-    z_all = wz.sum(axis=0)
-    z_dem = wz[inp.demand].sum(axis=0)
-    term_all = base * (1 - phi) * -np.expm1(-z_all)
-    term_dem = base * phi * -np.expm1(-z_dem)
+    d = inp.draws
+    wz, z_all, z_dem = mdl.log_reduction((inp.profile * x[:, None])[None], d)
+    wz, z_all, z_dem = wz[0], z_all[0], z_dem[0]
+    term_all, term_dem = (t[0] for t in mdl.averted_parts(z_all[None], z_dem[None],
+                                                           d.baseline, d.phi))
     share_all = np.divide(wz, z_all, out=np.zeros_like(wz), where=z_all > 0)
     share_dem = np.divide(wz, z_dem, out=np.zeros_like(wz), where=z_dem > 0)
     share_dem[~inp.demand] = 0.0

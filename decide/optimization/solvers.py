@@ -11,7 +11,7 @@ import pulp
 
 from ..errors import SolverError
 
-__all__ = ["SOLVERS", "make_solver", "new_highs", "row_bounds", "quiet_stdout"]
+__all__ = ["SOLVERS", "make_solver", "new_highs", "quiet_stdout"]
 
 
 SOLVERS = ("cbc", "highs")
@@ -45,14 +45,6 @@ def _flush_c_stdio():
         ctypes.CDLL(None).fflush(None)
     except (OSError, AttributeError):
         pass
-
-
-def row_bounds(sense, rhs):
-    """(lower, upper) of a HiGHS row ``expr (sense) rhs``."""
-    import highspy
-
-    inf = highspy.kHighsInf
-    return {"<=": (-inf, rhs), ">=": (rhs, inf), "==": (rhs, rhs)}[sense]
 
 
 def new_highs():

@@ -8,11 +8,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from ..arguments import check_int, check_real
 from ..errors import InfeasibleError, ScenarioError
 from ..scenario import Scenario
+from . import formulation as fm
 from .api import optimize
 from .bounds import extra_rows, homicide_coefficients, spend_bounds
-from .solvers import new_highs, row_bounds
 
 __all__ = ["least_cost", "pareto"]
 
@@ -36,10 +37,8 @@ def least_cost(sc: Scenario, *, deaths_averted, solver="cbc"):
     InfeasibleError
         The target exceeds what the budget can avert (the message gives that maximum).
     """
-    if isinstance(deaths_averted, bool) or not isinstance(deaths_averted, int | float) \
-            or not np.isfinite(deaths_averted) or deaths_averted < 0:
-        raise ScenarioError("must be a finite number of deaths >= 0", file="<least_cost>",
-                            key="deaths_averted", value=deaths_averted)
+    deaths_averted = check_real("deaths_averted", deaths_averted, 0, what="deaths",
+                                where="least_cost")
     best = optimize(sc, solver=solver)
     if best.deaths_averted < deaths_averted:
         raise InfeasibleError(
@@ -65,15 +64,13 @@ def least_cost(sc: Scenario, *, deaths_averted, solver="cbc"):
 def _linear_extreme(sc, coeffs):
     """min of coeffs . x over the scenario's linear feasible set ($M per year)."""
     lower, upper = spend_bounds(sc)
-    h = new_highs()
-    n = len(lower)
-    cols = np.arange(n, dtype=np.int32)
-    h.addVars(n, lower, upper)
-    for _, a, sense, rhs in [("budget", np.ones(n), "<=", sc.budget)] + extra_rows(sc):
-        h.addRow(*row_bounds(sense, rhs), n, cols, np.asarray(a, dtype=float))
-    h.changeColsCost(n, cols, np.asarray(coeffs, dtype=float))
+    lp = fm.spend_model(lower, upper, sc.budget, extra_rows(sc))
+    lp.prog.maximize = False
+    for col, c in zip(lp.x[:, 0], np.asarray(coeffs, dtype=float)):
+        lp.prog.cost[col] = float(c)
+    h = fm.to_highs(lp.prog)
     h.run()
-    x = np.array(h.getSolution().col_value[:n])
+    x = np.array(h.getSolution().col_value)[lp.x[:, 0]]
     return float(np.asarray(coeffs) @ x)
 
 
@@ -94,9 +91,7 @@ def pareto(sc: Scenario, *, n=11, solver="cbc"):
     if sc.mexico is None:
         raise ScenarioError("needs a [mexico] table defining the violence outcome",
                             file=sc.source, key="mexico", has_value=False)
-    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 201:
-        raise ScenarioError("must be a whole number in [2, 201]", file="<pareto>", key="n",
-                            value=n)
+    n = check_int("n", n, 2, 201, where="pareto")
     free = sc.with_overrides({"max_mexico_homicides": None})
     top = optimize(free, solver=solver)
     coeffs = sc.horizon * homicide_coefficients(sc)

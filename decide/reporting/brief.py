@@ -7,7 +7,9 @@ import html
 
 import pandas as pd
 
+from ..optimization.certificate import FUNDED
 from .caveats import CAVEATS
+from .sentences import shadow_price_sentence, status_sentence
 
 __all__ = ["briefing_html"]
 
@@ -61,6 +63,7 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
     s = res.summary()
     stamp = timestamp or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     price = res.shadow_price_bounds.loc["budget"]
+    status = status_sentence(res.status, res.gap)  # None when optimal
     alloc = pd.DataFrame({
         "Lever": res.table["label"],
         "$M per year": res.table["spend"].map(lambda v: f"{v:,.1f}"),
@@ -85,9 +88,10 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
         f"<td>{s['gap_deaths']:.4f}</td></tr>"
         f"<tr><td>Cost per death averted</td><td>$"
         f"{_num(s['cost_per_death_averted_musd'], '{:,.2f}')}M</td></tr></table>",
+        *([f"<p class='judgement'>{_e(status)}</p>"] if status else []),
         "<h2>Allocation</h2>", _table(alloc),
         "<h2>Key sensitivities</h2><ul>",
-        f"<li>{_e(_price_sentence(price, sc.horizon))}</li>",
+        f"<li>{_e(shadow_price_sentence(price['left'], price['right'], sc.horizon))}</li>",
     ]
     for name, row in res.shadow_price_bounds.iterrows():
         if name != "budget":
@@ -100,7 +104,7 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
         parts.append(f"<li>Across {len(monte_carlo):,} draws of every assumption "
                      f"(re-optimised each time) deaths averted range {q[0.05]:,.0f} to "
                      f"{q[0.95]:,.0f} (median {q[0.5]:,.0f}); funded in: " + ", ".join(
-                         f"{_e(c[6:])} {(monte_carlo[c] > 1e-6).mean():.0%}"
+                         f"{_e(c[6:])} {(monte_carlo[c] > FUNDED).mean():.0%}"
                          for c in monte_carlo.columns if c.startswith("spend.")) + "</li>")
     parts.append("</ul>")
     parts.append("<h2>Assumptions changed from the scenario file</h2>")
@@ -128,12 +132,3 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
 
 def _num_f(v):
     return _num(v, "{:,.2f}")
-
-
-def _price_sentence(price, horizon):
-    left, right = float(price["left"]), float(price["right"])
-    if abs(left - right) > 1e-9 * max(abs(left), 1.0):
-        return (f"The budget sits at a breakpoint: the last $1M a year averts {left:.3f} "
-                f"deaths over {horizon} years and the next $1M would avert {right:.3f}.")
-    return (f"An extra $100M a year for {horizon} years would avert about "
-            f"{100 * right:,.1f} deaths ({right:.4f} per extra $1M a year).")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..optimization.certificate import FUNDED
+
 __all__ = ["allocation_chart", "deaths_chart", "funded_chart", "averted_histogram",
            "frontier_chart", "tornado_chart", "two_way_heatmap", "pareto_chart", "save_chart"]
 
@@ -45,9 +47,9 @@ def deaths_chart(res):
 
 
 def funded_chart(mc, labels):
-    """Share of Monte Carlo draws in which each lever is funded."""
+    """Share of Monte Carlo draws in which each lever is funded (spend above `FUNDED`)."""
     alt = _alt()
-    rows = [{"label": labels.get(c[6:], c[6:]), "funded": float((mc[c] > 1e-6).mean()),
+    rows = [{"label": labels.get(c[6:], c[6:]), "funded": float((mc[c] > FUNDED).mean()),
              "median": float(mc[c].median())} for c in mc.columns if c.startswith("spend.")]
     df = pd.DataFrame(rows)
     return alt.Chart(df).mark_bar().encode(

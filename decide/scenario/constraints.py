@@ -42,15 +42,6 @@ class LinearConstraint:
         """Left-hand side for a spend mapping ($M per year)."""
         return sum(a * float(spend[name]) for name, a in self.coeffs)
 
-    def violation(self, spend):
-        """How far ``spend`` is from satisfying the constraint ($M per year, >= 0)."""
-        lhs = self.lhs(spend)
-        if self.sense == "<=":
-            return max(lhs - self.rhs, 0.0)
-        if self.sense == ">=":
-            return max(self.rhs - lhs, 0.0)
-        return abs(lhs - self.rhs)
-
 
 def _tokens(text):
     pos, out = 0, []
@@ -92,9 +83,10 @@ def parse_constraint(text, levers):
         return toks[pos - 1]
 
     def number(tok):
-        value = float(tok[1])
+        value = float(tok[1])  # digits only: never an OverflowError, at worst inf
         if not math.isfinite(value) or abs(value) > 1e12:
-            raise ConstraintSyntaxError(f"number {tok[1]} is out of range (|x| <= 1e12)",
+            shown = tok[1] if len(tok[1]) <= 20 else f"{tok[1][:17]}..."
+            raise ConstraintSyntaxError(f"number {shown} is out of range (|x| <= 1e12)",
                                         tok[2])
         return value
 

@@ -9,10 +9,9 @@ re-validated one. Errors are `ScenarioError` naming the file, key, value and the
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +24,12 @@ import pandas as pd
 from models import response as rsp
 from models.deaths import ModelInputs
 
+from ..arguments import Interval, check_number, suggest
 from ..errors import ScenarioError
 
 __all__ = ["Param", "Lever", "Scenario", "load_scenario", "parse_scenario", "suggest",
-           "MAX_FILE_BYTES", "PARAM_SPECS"]
+           "MAX_FILE_BYTES", "PARAM_SPECS", "NUMBER_SPECS", "CONFIDENCE", "DISTRIBUTIONS",
+           "LIMITS", "LEVER_NAME"]
 
 #: Scenario files larger than this are refused (bytes).
 MAX_FILE_BYTES = 1_000_000
@@ -36,20 +37,7 @@ MAX_FILE_BYTES = 1_000_000
 CONFIDENCE = ("measured", "derived", "judgement")
 
 
-@dataclass(frozen=True)
-class _Spec:
-    low: float
-    high: float
-    what: str
-    low_open: bool = False  # True when ``low`` itself is not allowed
-
-    def describe(self):
-        left = "(" if self.low_open else "["
-        return f"{left}{_fmt(self.low)}, {_fmt(self.high)}] {self.what}"
-
-    def ok(self, v):
-        return (v > self.low if self.low_open else v >= self.low) and v <= self.high
-
+_Spec = Interval  # the allowed range of one number (decide.arguments)
 
 #: Allowed range of every parameter (what the model can represent, not a prior).
 PARAM_SPECS = {
@@ -91,13 +79,38 @@ _LEVER_KEYS = ("label", "description", "form", "channel", "floor", "ceiling", "l
 _PHASING_KEYS = ("envelope", "year_min", "year_max", "tail_years")
 _PARAM_KEYS = ("base", "low", "high", "unit", "source", "confidence", "note",
                "distribution")
-_SCALARS = {
-    "budget": (_Spec(0, 1e9, "$M per year"), 1000.0),
-    "horizon": (_Spec(1, 50, "years (a whole number)"), 10),
-    "dollar_year": (_Spec(1900, 2100, "(a year)"), 2024),
-    "discount_rate": (_Spec(0, 0.2, "(fraction per year)"), 0.0),
-}
 _MONEY = _Spec(0, 1e9, "$M per year")
+#: Allowed range (and default, if any) of every other number in a scenario file, by
+#: where it sits: top-level keys, each ``[levers.<name>]`` table's bounds, the
+#: ``[phasing]`` table, and each ``correlations`` entry.
+NUMBER_SPECS = {
+    "top": {
+        "budget": _Spec(0, 1e9, "$M per year", default=1000.0),
+        "horizon": _Spec(1, 50, "years", integer=True, default=10),
+        "dollar_year": _Spec(1900, 2100, "(a year)", integer=True, default=2024),
+        "discount_rate": _Spec(0, 0.2, "(fraction per year)", default=0.0),
+        "max_mexico_homicides": _Spec(-1e9, 1e9, "homicides over the horizon"),
+    },
+    "lever": {
+        "floor": _Spec(0, 1e9, "$M per year", default=0.0),
+        "ceiling": _MONEY,
+        "lock": _MONEY,
+        "min_size": _MONEY,
+        "startup_cost": _Spec(0, 1e9, "$M", default=0.0),
+    },
+    "phasing": {
+        "envelope": _Spec(0, 1e11, "$M over the horizon"),
+        "year_min": _MONEY,
+        "year_max": _MONEY,
+        "tail_years": _Spec(0, 20, "years", integer=True, default=3),
+    },
+    "correlation": {"rho": _Spec(-0.99, 0.99, "(rank correlation)")},
+}
+_SCALARS = ("budget", "horizon", "dollar_year", "discount_rate")
+#: Limits on sizes: levers, constraints, correlation pairs, characters of a text.
+LIMITS = {"levers": 50, "constraints": 100, "correlations": 500, "text": 10_000}
+#: A lever's name: a simple identifier.
+LEVER_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 def _fmt(v):
@@ -360,7 +373,23 @@ class Scenario:
         """The overrides that turn ``base`` into this scenario (same levers).
 
         ``base.with_overrides(self.overrides_from(base)) == self`` holds whenever the two
-        share their structure (levers, units, sources).
+        share their structure (levers, units, sources). The app uses it to put the
+        widgets' changes in the page's link (``ui.url_state.scenario_from_widgets``).
+
+        Parameters
+        ----------
+        base : Scenario
+
+        Returns
+        -------
+        dict
+            Override key -> this scenario's value, for every key of `flat_values` whose
+            value differs from ``base``'s (in `flat_values` order).
+
+        Raises
+        ------
+        ScenarioError
+            The two scenarios have different levers or parameters.
         """
         mine, theirs = self.flat_values(), base.flat_values()
         if set(mine) != set(theirs):
@@ -378,19 +407,40 @@ class Scenario:
             k for k in theirs if k not in mine] if mine.get(k) != theirs.get(k)]
         return pd.DataFrame(rows, columns=["key", "this", "other"])
 
-    def model_inputs(self, horizon=None, values=None):
+    def model_inputs(self, horizon=None, values=None, n=None):
         """Arrays for `models` (one source of truth for `evaluate` and the optimiser).
 
-        ``values`` optionally replaces base values by parameter name (one Monte Carlo
-        draw, already within range), without re-validating the whole scenario.
+        Parameters
+        ----------
+        horizon : int, optional
+            Years (default: the scenario's).
+        values : Mapping[str, float or ndarray], optional
+            Replaces base values by parameter name (Monte Carlo draws, already within
+            range), without re-validating the whole scenario.
+        n : int, optional
+            Draws: ``values`` then holds arrays of length ``n`` and the result's market
+            fields have shape (n,) and lever fields (n, L); its ``draws`` is the kernel's
+            N-draw input.
         """
         values = values or {}
-        m = {k: float(values.get(f"market.{k}", p.base)) for k, p in self.market.items()}
+        if n is None:
+            def conv(v):
+                return float(v)
+        else:
+            if self.interactions:
+                raise ValueError("draws of a scenario with interactions are solved one "
+                                 "at a time")
+
+            def conv(v):
+                v = np.asarray(v, dtype=float)
+                return np.full(n, float(v)) if v.ndim == 0 else v
+
+        m = {k: conv(values.get(f"market.{k}", p.base)) for k, p in self.market.items()}
 
         def col(key, default=0.0):
-            return np.array([float(values.get(f"levers.{lv.name}.{key}", lv.params[key].base))
-                             if key in lv.params else default for lv in self.levers],
-                            dtype=float)
+            cols = [conv(values.get(f"levers.{lv.name}.{key}", lv.params[key].base))
+                    if key in lv.params else conv(default) for lv in self.levers]
+            return np.array(cols, dtype=float) if n is None else np.stack(cols, axis=1)
 
         return ModelInputs(
             horizon=int(horizon or self.horizon),
@@ -400,7 +450,7 @@ class Scenario:
             market_lag=m["market_lag"], discount_rate=self.discount_rate,
             form=np.array([rsp.FORMS[lv.form] for lv in self.levers]),
             demand=np.array([lv.is_demand for lv in self.levers]),
-            max_effect=col("max_effect"), cost_per_pct=col("cost_per_pct"),
+            max_effect=col("max_effect"), cost_per_pct=col("cost_per_pct", 1.0),
             onset=col("onset"), adaptation_time=col("adaptation_time", 1.0),
             retained=col("retained"), alpha=col("alpha", 1.0),
             **self._interaction_inputs(values),
@@ -421,25 +471,10 @@ class Scenario:
             out["balloon"] = (names.index(a), names.index(b), cap)
         return out
 
-    def bounds(self):
-        """Per-lever spend bounds as a DataFrame (floor, ceiling, lock; $M per year)."""
-        return pd.DataFrame(
-            {"floor": [lv.floor for lv in self.levers],
-             "ceiling": [np.nan if lv.ceiling is None else lv.ceiling for lv in self.levers],
-             "lock": [np.nan if lv.lock is None else lv.lock for lv in self.levers]},
-            index=pd.Index(self.lever_names, name="lever"))
-
 
 def _param_row(name, p):
     return {"name": name, "base": p.base, "low": p.low, "high": p.high, "unit": p.unit,
             "source": p.source, "confidence": p.confidence, "distribution": p.distribution}
-
-
-def suggest(word, options):
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean '{close[0]}'?)"
-    return ""
 
 
 class _Validator:
@@ -467,25 +502,27 @@ class _Validator:
             if k not in raw:
                 self.fail(f"{prefix}{k}", None, "required key is missing", has_value=False)
 
-    def number(self, key, value, spec: _Spec, integer=False):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(key, value, f"must be a number in {spec.describe()}, "
-                                  f"got {type(value).__name__}")
-        if not math.isfinite(value):
-            self.fail(key, value, f"must be a finite number in {spec.describe()}")
-        if integer and int(value) != value:
-            self.fail(key, value, f"must be a whole number in {spec.describe()}")
-        if not spec.ok(value):
-            self.fail(key, value, f"out of range: must be in {spec.describe()}")
-        return int(value) if integer else float(value)
+    def number(self, key, value, spec: _Spec):
+        # every number of a file goes through the one conversion (no OverflowError)
+        return check_number(value, spec, key=key, file=self.source)
+
+    def numbers(self, prefix, raw, specs):
+        """The numbers of one table by key: a missing key takes its spec's default; a
+        key without a default may be missing (or null in JSON) and is then left out."""
+        out = {}
+        for k, spec in specs.items():
+            value = raw.get(k, spec.default)
+            if value is not None or spec.default is not None:
+                out[k] = self.number(f"{prefix}{k}", value, spec)
+        return out
 
     def text(self, key, value, required=True):
         if not isinstance(value, str):
             self.fail(key, value, f"must be a string, got {type(value).__name__}")
         if required and not value.strip():
             self.fail(key, value, "must not be empty")
-        if len(value) > 10_000:
-            self.fail(key, value, "must be at most 10,000 characters")
+        if len(value) > LIMITS["text"]:
+            self.fail(key, value, f"must be at most {LIMITS['text']:,} characters")
         return value
 
     def choice(self, key, value, options):
@@ -523,8 +560,8 @@ class _Validator:
     def correlations(self, raw, names):
         if not isinstance(raw, list):
             self.fail("correlations", raw, "must be a list of {a, b, rho} tables")
-        if len(raw) > 500:
-            self.fail("correlations", len(raw), "at most 500 pairs")
+        if len(raw) > LIMITS["correlations"]:
+            self.fail("correlations", len(raw), f"at most {LIMITS['correlations']} pairs")
         pairs = []
         seen = set()
         for k, item in enumerate(raw):
@@ -541,8 +578,7 @@ class _Validator:
             if frozenset((a, b)) in seen:
                 self.fail(key, f"{a} ~ {b}", "this pair is declared twice")
             seen.add(frozenset((a, b)))
-            rho = self.number(f"{key}.rho", item["rho"], _Spec(-0.99, 0.99, "(rank "
-                                                                        "correlation)"))
+            rho = self.number(f"{key}.rho", item["rho"], NUMBER_SPECS["correlation"]["rho"])
             pairs.append((a, b, rho))
         if pairs:
             used = sorted({n for a, b, _ in pairs for n in (a, b)})
@@ -563,9 +599,8 @@ class _Validator:
                               ("supply", "demand"))
         names = _DEMAND_PARAMS if channel == "demand" else tuple(PARAM_SPECS["lever"])
         self.keys(f"{prefix}.", raw, _LEVER_KEYS + names, required=names)
-        floor = self.number(f"{prefix}.floor", raw.get("floor", 0.0), _MONEY)
-        ceiling = raw.get("ceiling")
-        lock = raw.get("lock")
+        bounds = dict.fromkeys(NUMBER_SPECS["lever"]) | self.numbers(
+            f"{prefix}.", raw, NUMBER_SPECS["lever"])
         return Lever(
             name=name,
             label=self.text(f"{prefix}.label", raw.get("label", name)),
@@ -574,14 +609,7 @@ class _Validator:
             form=self.choice(f"{prefix}.form", raw.get("form", "saturating"),
                              tuple(rsp.FORMS)),
             channel=channel,
-            floor=floor,
-            ceiling=None if ceiling is None else self.number(f"{prefix}.ceiling", ceiling,
-                                                              _MONEY),
-            lock=None if lock is None else self.number(f"{prefix}.lock", lock, _MONEY),
-            min_size=None if raw.get("min_size") is None else self.number(
-                f"{prefix}.min_size", raw["min_size"], _MONEY),
-            startup_cost=self.number(f"{prefix}.startup_cost", raw.get("startup_cost", 0.0),
-                                     _Spec(0, 1e9, "$M")),
+            **bounds,
             params=MappingProxyType({
                 k: self.param(f"{prefix}.{k}", raw[k], PARAM_SPECS["lever"][k])
                 for k in names}),
@@ -590,10 +618,7 @@ class _Validator:
     def scenario(self, raw):
         raw = self.table("(top level)", raw)
         self.keys("", raw, _TOP_KEYS, required=("market", "levers"))
-        scalars = {}
-        for key, (spec, default) in _SCALARS.items():
-            scalars[key] = self.number(key, raw.get(key, default), spec,
-                                       integer=key in ("horizon", "dollar_year"))
+        scalars = self.numbers("", raw, {k: NUMBER_SPECS["top"][k] for k in _SCALARS})
         market_raw = self.table("market", raw["market"])
         specs = PARAM_SPECS["market"]
         self.keys("market.", market_raw, tuple(specs), required=tuple(specs))
@@ -601,10 +626,11 @@ class _Validator:
         levers_raw = self.table("levers", raw["levers"])
         if not levers_raw:
             self.fail("levers", levers_raw, "at least one lever is required")
-        if len(levers_raw) > 50:
-            self.fail("levers", len(levers_raw), "at most 50 levers are supported")
+        if len(levers_raw) > LIMITS["levers"]:
+            self.fail("levers", len(levers_raw),
+                      f"at most {LIMITS['levers']} levers are supported")
         for name in levers_raw:
-            if not (isinstance(name, str) and name.isidentifier() and name.isascii()):
+            if not (isinstance(name, str) and re.fullmatch(LEVER_NAME, name)):
                 self.fail("levers", name, "a lever name must be a simple identifier "
                                           "(letters, digits, underscores)")
         levers = tuple(self.lever(n, r) for n, r in levers_raw.items())
@@ -621,7 +647,7 @@ class _Validator:
         max_mx = raw.get("max_mexico_homicides")
         if max_mx is not None:
             max_mx = self.number("max_mexico_homicides", max_mx,
-                                 _Spec(-1e9, 1e9, "homicides over the horizon"))
+                                 NUMBER_SPECS["top"]["max_mexico_homicides"])
             if mexico is None:
                 self.fail("max_mexico_homicides", max_mx, "needs a [mexico] table that "
                           "defines the violence outcome")
@@ -678,16 +704,19 @@ class _Validator:
         if not isinstance(raw, list):
             self.fail("constraints", raw, "must be a list of strings such as "
                                           "\"financial >= 0.5 * counter_network\"")
-        if len(raw) > 100:
-            self.fail("constraints", len(raw), "at most 100 constraints")
+        if len(raw) > LIMITS["constraints"]:
+            self.fail("constraints", len(raw), f"at most {LIMITS['constraints']} constraints")
         out = []
         for k, text in enumerate(raw):
             try:
                 out.append(parse_constraint(text, levers))
             except ConstraintSyntaxError as exc:
-                shown = text if isinstance(text, str) else repr(text)
-                pointer = "" if not isinstance(text, str) else (
-                    f" [{shown[:exc.column - 1]}>>>{shown[exc.column - 1:]}]")
+                pointer = ""
+                if isinstance(text, str):  # up to 40 characters either side of the column
+                    at = exc.column - 1
+                    before = ("..." if at > 40 else "") + text[max(at - 40, 0):at]
+                    after = text[at:at + 40] + ("..." if len(text) > at + 40 else "")
+                    pointer = f" [{before}>>>{after}]"
                 self.fail(f"constraints[{k}]", text, f"{exc} at column {exc.column}{pointer}")
         return tuple(out)
 
@@ -712,13 +741,7 @@ class _Validator:
     def phasing(self, raw, scalars):
         raw = self.table("phasing", raw)
         self.keys("phasing.", raw, _PHASING_KEYS)
-        out = {}
-        for key in ("envelope", "year_min", "year_max"):
-            if raw.get(key) is not None:
-                out[key] = self.number(f"phasing.{key}", raw[key], _MONEY if key != "envelope"
-                                       else _Spec(0, 1e11, "$M over the horizon"))
-        out["tail_years"] = self.number("phasing.tail_years", raw.get("tail_years", 3),
-                                        _Spec(0, 20, "years (a whole number)"), integer=True)
+        out = self.numbers("phasing.", raw, NUMBER_SPECS["phasing"])
         if ("year_min" in out or "year_max" in out) and "envelope" not in out:
             self.fail("phasing.envelope", None, "year_min and year_max need an envelope "
                       "(the total $M over the horizon)", has_value=False)

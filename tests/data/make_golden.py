@@ -50,10 +50,13 @@ def _allocation(res):
 
 
 def scenarios():
-    """The scenarios the golden file covers, by name (built from shipped files)."""
+    """The scenarios the golden file covers, by name: frozen copies of the v0.1 shipped
+    files (tests/data/golden/), so that revising the evidence in inputs/ does not move
+    the regression's reference."""
     import decide
 
-    out = {p.stem: decide.load_scenario(p) for p in sorted((ROOT / "inputs").glob("*.toml"))}
+    frozen = ROOT / "tests" / "data" / "golden"
+    out = {p.stem: decide.load_scenario(p) for p in sorted(frozen.glob("*.toml"))}
     data = ROOT / "tests" / "data"
     out["two_lever"] = decide.load_scenario(data / "two_lever.toml")
     base = out["baseline"]

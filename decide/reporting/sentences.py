@@ -1,0 +1,97 @@
+"""Sentences shared by the CLI, the app and the briefing (one wording, one rule each)."""
+
+from __future__ import annotations
+
+import math
+
+from ..optimization import Status
+
+__all__ = ["BREAKPOINT_REL", "at_breakpoint", "shadow_price_sentence", "status_sentence"]
+
+#: Relative difference between the budget's left and right shadow prices above which
+#: the budget sits at a breakpoint (a kink of deaths averted against the budget).
+BREAKPOINT_REL = 1e-9
+
+
+def at_breakpoint(left, right):
+    """Whether the last and the next $1M a year avert different numbers of deaths.
+
+    Parameters
+    ----------
+    left, right : float
+        Deaths averted over the horizon per $1M a year taken away from (``left``) or
+        added to (``right``) the budget.
+
+    Returns
+    -------
+    bool
+        ``abs(left - right) > BREAKPOINT_REL * max(abs(left), abs(right), 1)``.
+    """
+    left, right = float(left), float(right)
+    return abs(left - right) > BREAKPOINT_REL * max(abs(left), abs(right), 1.0)
+
+
+def shadow_price_sentence(left, right, horizon):
+    """The value of the budget's next (and last) $1M a year, as one sentence.
+
+    Parameters
+    ----------
+    left : float
+        Deaths averted over the horizon by the last $1M a year of budget (the left
+        shadow price, deaths per $1M a year).
+    right : float
+        Deaths averted over the horizon by the next $1M a year (the right shadow price,
+        deaths per $1M a year).
+    horizon : int
+        Years over which deaths are counted.
+
+    Returns
+    -------
+    str
+        At a breakpoint (see `at_breakpoint`) both prices; otherwise what an extra
+        $100M a year would avert, with the price per $1M a year. Plain text: callers
+        add their own emphasis.
+
+    Examples
+    --------
+    >>> shadow_price_sentence(0.5, 0.5, 10)  # doctest: +ELLIPSIS
+    'An extra $100M a year for 10 years would avert about 50.0 deaths (0.5000 per extra...'
+    >>> shadow_price_sentence(0.6, 0.5, 10)  # doctest: +ELLIPSIS
+    'The budget sits at a breakpoint: the last $1M a year averts 0.6000 deaths over 10...'
+    """
+    left, right = float(left), float(right)
+    if not (math.isfinite(left) and math.isfinite(right)):
+        return "The budget's shadow price is not available for this result."
+    if at_breakpoint(left, right):
+        return (f"The budget sits at a breakpoint: the last $1M a year averts {left:.4f} "
+                f"deaths over {horizon} years and the next $1M a year would avert "
+                f"{right:.4f}.")
+    return (f"An extra $100M a year for {horizon} years would avert about "
+            f"{100 * right:,.1f} deaths ({right:.4f} per extra $1M a year).")
+
+
+def status_sentence(status, gap):
+    """What a result's status means for the reader, or ``None`` when it is optimal.
+
+    Parameters
+    ----------
+    status : decide.optimization.Status or str
+        How the optimisation ended (``optimal``, ``time_limit``).
+    gap : float
+        The certified gap: the optimum averts at most this many more deaths over the
+        horizon than the reported allocation.
+
+    Returns
+    -------
+    str or None
+        ``None`` for `Status.OPTIMAL`; otherwise a warning naming the status and the
+        certified gap in deaths.
+    """
+    status = Status(status)
+    if status is Status.OPTIMAL:
+        return None
+    why = {Status.TIME_LIMIT: "the solver stopped at its time limit"}.get(
+        status, f"status {status.value}")
+    return (f"Not proven optimal ({why}; status: {status.value}): the best allocation "
+            f"found is shown, and the optimum averts at most {gap:,.4f} more deaths "
+            "(the certified gap).")

@@ -1,0 +1,145 @@
+"""The JSON Schema of the scenario file format, generated from the loader's own tables.
+
+Every key, range, unit, default and limit below is read from `decide.scenario.core`
+(`PARAM_SPECS`, `NUMBER_SPECS`, `LIMITS`, the key lists, `CONFIDENCE`,
+`DISTRIBUTIONS` and the response forms), so the schema cannot drift from what
+`load_scenario` accepts. Editors use it to check TOML files as they are typed, e.g. the
+Even Better TOML extension (taplo) with a ``#:schema ./scenario.schema.json`` first line
+or an association in ``.taplo.toml``; ``decide schema --out scenario.schema.json``
+writes it.
+
+The schema checks structure, types, ranges and names of keys. The loader checks more,
+and stays the authority: ``low <= base <= high``, lever names used by correlations,
+constraints, ``[mexico]`` and ``[interactions]`` exist, the correlation matrix is
+positive definite, the constraint grammar, and ``year_min <= year_max``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from models import response as rsp
+
+from . import core
+from .constraints import MAX_TEXT
+
+__all__ = ["scenario_schema", "SCHEMA_DIALECT"]
+
+#: JSON Schema draft used (draft-07: the newest that editors' TOML tools all read).
+SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
+
+
+def _number(spec, title=None):
+    out = {"type": "integer" if spec.integer else "number", "description":
+           f"{title + ': ' if title else ''}{spec.describe()}"}
+    if spec.low > -math.inf:
+        out["exclusiveMinimum" if spec.low_open else "minimum"] = spec.low
+    if spec.high < math.inf:
+        out["exclusiveMaximum" if spec.high_open else "maximum"] = spec.high
+    if spec.default is not None:
+        out["default"] = spec.default
+    return out
+
+
+def _text(required=True, max_length=None):
+    out = {"type": "string", "maxLength": max_length or core.LIMITS["text"]}
+    if required:
+        out["pattern"] = r"\S"  # not empty or blank
+    return out
+
+
+def _table(properties, required=(), **extra):
+    return {"type": "object", "properties": properties, "required": list(required),
+            "additionalProperties": False, **extra}
+
+
+def _param(spec, name):
+    props = {k: _number(spec, f"{name}.{k}") for k in ("base", "low", "high")}
+    props.update(unit=_text(), source=_text(), confidence={"enum": list(core.CONFIDENCE)},
+                 note=_text(required=False),
+                 distribution={"enum": list(core.DISTRIBUTIONS), "default": "pert"})
+    return _table(props, core._PARAM_KEYS[:6], description=f"{name}: an uncertain parameter, "
+                  f"{spec.describe()} (base within low..high)")
+
+
+def _lever():
+    specs = core.PARAM_SPECS["lever"]
+    props = {"label": _text(), "description": _text(required=False),
+             "form": {"enum": list(rsp.FORMS), "default": "saturating"},
+             "channel": {"enum": ["supply", "demand"], "default": "supply"}}
+    props.update({k: _number(s, k) for k, s in core.NUMBER_SPECS["lever"].items()})
+    props.update({k: _param(s, k) for k, s in specs.items()})
+    supply_only = [k for k in specs if k not in core._DEMAND_PARAMS]
+    return _table(props, description="A lever: spend bounds ($M per year) and its "
+                                     "response parameters",
+                  **{"if": {"properties": {"channel": {"const": "demand"}},
+                            "required": ["channel"]},
+                     "then": {"required": list(core._DEMAND_PARAMS),
+                              "properties": dict.fromkeys(supply_only, False)},
+                     "else": {"required": list(specs)}})
+
+
+def _params_table(specs, prefix, extra=None, required=None):
+    props = dict(extra or {})
+    props.update({k: _param(s, f"{prefix}.{k}") for k, s in specs.items()})
+    return _table(props, list(specs) if required is None else required)
+
+
+def scenario_schema():
+    """JSON Schema (draft-07) of a scenario file, as a dict ready for `json.dumps`.
+
+    Returns
+    -------
+    dict
+        Generated from the loader's specifications (see the module docstring); a file
+        that `load_scenario` accepts validates against it.
+
+    Examples
+    --------
+    >>> schema = scenario_schema()
+    >>> schema["properties"]["budget"]["maximum"], schema["required"]
+    (1000000000.0, ['market', 'levers'])
+    """
+    top = core.NUMBER_SPECS["top"]
+    props = {"name": _text(), "description": _text(required=False)}
+    props.update({k: _number(s, k) for k, s in top.items() if k != "max_mexico_homicides"})
+    props["correlations"] = {
+        "type": "array", "maxItems": core.LIMITS["correlations"],
+        "description": "rank correlations between parameters (dotted names)",
+        "items": _table({"a": _text(), "b": _text(),
+                         "rho": _number(core.NUMBER_SPECS["correlation"]["rho"], "rho")},
+                        ("a", "b", "rho"))}
+    props["constraints"] = {
+        "type": "array", "maxItems": core.LIMITS["constraints"],
+        "description": "linear constraints on spends ($M per year), e.g. "
+                       "\"financial >= 0.5 * counter_network\"",
+        "items": {"type": "string", "maxLength": MAX_TEXT, "pattern": r"(<=|>=|==)"}}
+    props["max_mexico_homicides"] = _number(top["max_mexico_homicides"],
+                                            "max_mexico_homicides")
+    props["phasing"] = _table({k: _number(s, f"phasing.{k}")
+                               for k, s in core.NUMBER_SPECS["phasing"].items()})
+    props["mexico"] = _params_table(
+        core.PARAM_SPECS["mexico"], "mexico",
+        {"removal_lever": {"type": "string", "default": "counter_network"},
+         "gun_lever": {"type": "string", "default": "gun_flow"}})
+    inter = core.PARAM_SPECS["interactions"]
+    props["interactions"] = _table({
+        "complementarity": _table({"boosted": _text(), "by": _text(),
+                                   "gamma": _param(inter["gamma"],
+                                                   "interactions.complementarity.gamma")},
+                                  ("boosted", "by", "gamma")),
+        "balloon": _table({"levers": {"type": "array", "items": _text(), "minItems": 2,
+                                      "maxItems": 2, "uniqueItems": True},
+                           "cap": _param(inter["cap"], "interactions.balloon.cap")},
+                          ("levers", "cap"))})
+    props["market"] = _params_table(core.PARAM_SPECS["market"], "market")
+    props["levers"] = {"type": "object", "minProperties": 1,
+                       "maxProperties": core.LIMITS["levers"],
+                       "propertyNames": {"pattern": core.LEVER_NAME},
+                       "additionalProperties": _lever()}
+    return {"$schema": SCHEMA_DIALECT, "title": "decide scenario",
+            "description": "A scenario for decide (TOML). Checked here: keys, types, "
+                           "ranges. Checked by the loader as well: low <= base <= high, "
+                           "names referring to levers and parameters, the constraint "
+                           "grammar, positive-definite correlations.",
+            **_table(props, ("market", "levers"))}

@@ -1,0 +1,224 @@
+"""The deaths kernel (`models.deaths`) against a scalar, loop-by-loop reading of the
+equations in docs/model.md, and its derivatives against finite differences, on random
+scenarios of every shape: supply and demand levers, both response forms, substitution,
+complementarity and the balloon cap, flat allocations and year-varying plans, one draw
+and many."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models import deaths as mdl
+from models import response as rsp
+from models import timing
+
+
+def random_inputs(seed, *, interactions=None, saturating_only=False, n=None):
+    """A random `ModelInputs` (n draws when ``n`` is given)."""
+    rng = np.random.default_rng(seed)
+    n_lev = int(rng.integers(2, 6))
+    shape = (n_lev,) if n is None else (n, n_lev)
+    market = (lambda lo, hi: float(rng.uniform(lo, hi))) if n is None else \
+        (lambda lo, hi: rng.uniform(lo, hi, n))
+    demand = rng.random(n_lev) < 0.35
+    form = np.zeros(n_lev, int) if saturating_only else rng.integers(0, 2, n_lev)
+    with_comp = interactions in ("complementarity", "both")
+    with_balloon = interactions in ("balloon", "both")
+    supply = np.flatnonzero(~demand)
+    if (with_comp or with_balloon) and len(supply) < 2:
+        demand[:] = False
+        demand[-1] = n_lev > 2
+        supply = np.flatnonzero(~demand)
+    return mdl.ModelInputs(
+        horizon=int(rng.integers(1, 9)), baseline_deaths=market(1e3, 8e4),
+        baseline_trend=market(-0.1, 0.1), supply_elasticity=market(0.2, 1.5),
+        price_elasticity=market(0.2, 1.5), pass_through=market(0.0, 0.3),
+        substitution=market(0.0, 0.6), market_lag=market(0.0, 1.5), discount_rate=0.03,
+        form=form, demand=demand, max_effect=rng.uniform(0.05, 0.6, shape),
+        cost_per_pct=rng.uniform(1.0, 80.0, shape), onset=rng.uniform(0.0, 2.0, shape),
+        adaptation_time=rng.uniform(0.5, 5.0, shape), retained=rng.uniform(0.2, 1.0, shape),
+        alpha=rng.uniform(0.0, 1.0, shape),
+        complementarity=(int(supply[0]), int(supply[1]), 0.7) if with_comp else None,
+        balloon=(int(supply[0]), int(supply[1]), 0.12) if with_balloon else None)
+
+
+def reference_yearly(plan, inp):
+    """docs/model.md section 2, one year and one lever at a time (math, no numpy)."""
+    T, L = plan.shape
+    k = timing.kernel(inp.profile)
+    out = []
+    for u in range(T):
+        eff = [sum(plan[t, i] * k[i, u - t] for t in range(u + 1)) for i in range(L)]
+        if inp.complementarity is not None:
+            b, by, gamma = inp.complementarity
+            eff[b] = eff[b] + gamma * min(eff[by], eff[b])
+        wz = []
+        for i in range(L):
+            cap = -math.log(1 - inp.max_effect[i])
+            slope0 = -math.log(0.99) / inp.cost_per_pct[i]
+            if inp.form[i] == rsp.SATURATING:
+                z = cap * (1 - math.exp(-slope0 * eff[i] / cap))
+            else:
+                z = min(slope0 * eff[i], cap)
+            c = 1.0 if inp.demand[i] else (
+                inp.alpha[i] * inp.supply_elasticity
+                + (1 - inp.alpha[i]) * inp.price_elasticity * inp.pass_through)
+            wz.append(c * z)
+        z_dem = sum(w for w, dem in zip(wz, inp.demand) if dem)
+        if inp.balloon is not None:
+            a, b, cap = inp.balloon
+            z_all = sum(w for i, w in enumerate(wz) if i not in (a, b)) \
+                + min(wz[a] + wz[b], cap)
+        else:
+            z_all = sum(wz)
+        base = inp.baseline_deaths * (1 + inp.baseline_trend) ** u
+        phi = inp.substitution
+        out.append(base * (phi * math.exp(-z_dem) + (1 - phi) * math.exp(-z_all)))
+    return np.array(out)
+
+
+def random_case(seed, interactions, low):
+    """Random inputs and a flat spend in [low, 400] $M per year per lever."""
+    inp = random_inputs(seed, interactions=interactions)
+    return inp, np.random.default_rng(seed + 1).uniform(low, 400, len(inp.form))
+
+
+SHAPES = st.sampled_from([None, "complementarity", "balloon", "both"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), interactions=SHAPES)
+def test_flat_deaths_match_the_equations(seed, interactions):
+    inp, x = random_case(seed, interactions, low=0.0)
+    expected = reference_yearly(np.tile(x, (inp.horizon, 1)), inp)
+    got = mdl.yearly_deaths_flat(x, inp)
+    np.testing.assert_allclose(got.total, expected, rtol=1e-12)
+    assert mdl.flat_deaths(x[None], inp.draws)[0] == pytest.approx(expected.sum(), rel=1e-12)
+    f, _, _ = mdl.flat_averted(x[None], inp.draws)
+    assert f[0] == pytest.approx((inp.baseline - expected).sum(), rel=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), interactions=SHAPES)
+def test_phased_deaths_match_the_equations(seed, interactions):
+    inp = random_inputs(seed, interactions=interactions)
+    rng = np.random.default_rng(seed + 2)
+    plan = rng.uniform(0, 400, (inp.horizon, len(inp.form)))
+    np.testing.assert_allclose(mdl.yearly_deaths(plan, inp).total,
+                               reference_yearly(plan, inp), rtol=1e-12)
+
+
+def _fd_gradient(x, inp, weights, h):
+    g = np.empty_like(x)
+    for i in range(len(x)):
+        up, dn = x.copy(), x.copy()
+        up[i] += h
+        dn[i] -= h
+        g[i] = (mdl.flat_averted(up[None], inp.draws, weights)[0][0]
+                - mdl.flat_averted(dn[None], inp.draws, weights)[0][0]) / (2 * h)
+    return g
+
+
+def _away_from_kinks(x, inp, margin=0.02):
+    """True when no linear_cap curve and no interaction min() is within ``margin``
+    (relative) of its kink at ``x``: central differences are then exact to O(h^2)."""
+    eff = inp.profile * x[:, None]
+    boosted = mdl.boosted(eff[None], inp.draws)[0]
+    slope0, cap = inp.slope0[:, None], inp.cap[:, None]
+    lin = (inp.form == rsp.LINEAR_CAP)[:, None]
+    if (lin & (np.abs(slope0 * boosted - cap) < margin * cap)).any():
+        return False
+    if inp.complementarity is not None:
+        b, by, _ = inp.complementarity
+        if (np.abs(eff[b] - eff[by]) < margin * np.maximum(eff[b], eff[by])).any():
+            return False
+    if inp.balloon is not None:
+        a, b, cap = inp.balloon
+        wz = inp.weight[:, None] * rsp.response(boosted, inp.form[:, None], inp.cap[:, None],
+                                                inp.slope0[:, None])
+        if (np.abs(wz[a] + wz[b] - cap) < margin * cap).any():
+            return False
+    return True
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), interactions=SHAPES)
+def test_gradient_matches_finite_differences(seed, interactions):
+    inp, x = random_case(seed, interactions, low=1.0)
+    if not _away_from_kinks(x, inp):
+        return
+    g = mdl.flat_averted(x[None], inp.draws, inp.discount, order=1)[1][0]
+    fd = _fd_gradient(x, inp, inp.discount, 1e-4)
+    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-7 * inp.baseline.sum() / 400)
+    # the scalar entry point is the same kernel
+    np.testing.assert_array_equal(mdl.averted_gradient_flat(x, inp, inp.discount), g)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_hessian_matches_finite_differences_of_the_gradient(seed):
+    inp = random_inputs(seed, saturating_only=True)
+    rng = np.random.default_rng(seed + 4)
+    x = rng.uniform(1, 400, len(inp.form))
+    _, _, h = mdl.flat_averted(x[None], inp.draws, order=2)
+    fd = np.empty_like(h[0])
+    for i in range(len(x)):
+        up, dn = x.copy(), x.copy()
+        up[i] += 1e-3
+        dn[i] -= 1e-3
+        fd[:, i] = (mdl.flat_averted(up[None], inp.draws, order=1)[1][0]
+                    - mdl.flat_averted(dn[None], inp.draws, order=1)[1][0]) / 2e-3
+    scale = np.abs(h[0]).max()
+    np.testing.assert_allclose(h[0], fd, rtol=1e-5, atol=1e-7 * scale)
+    assert np.allclose(h[0], h[0].T)
+    assert np.linalg.eigvalsh(h[0]).max() <= 1e-9 * scale  # concave: deaths are convex
+
+
+def test_saturating_closed_form_equals_the_generic_path():
+    inp = random_inputs(5, saturating_only=True, n=200)
+    d = inp.draws
+    x = np.random.default_rng(0).uniform(0, 300, (len(d), len(d.form)))
+    f1, g1, _ = mdl.flat_averted(x, d, order=1)
+    generic = d.take(np.arange(len(d)))
+    f2, g2, _ = mdl._flat_generic(x, generic, generic.baseline, 1)
+    np.testing.assert_allclose(f1, f2, rtol=1e-12)
+    np.testing.assert_allclose(g1, g2, rtol=1e-10)
+
+
+def test_many_draws_equal_each_draw_alone():
+    n = 30
+    inp = random_inputs(11, n=n)
+    d = inp.draws
+    x = np.random.default_rng(1).uniform(0, 300, (n, len(d.form)))
+    f, g, _ = mdl.flat_averted(x, d, order=1)
+    totals = mdl.flat_deaths(x, d)
+    for k in (0, 7, n - 1):
+        one = d.take([k])
+        fk, gk, _ = mdl.flat_averted(x[[k]], one, order=1)
+        assert fk[0] == f[k] and np.array_equal(gk[0], g[k])
+        assert mdl.flat_deaths(x[[k]], one)[0] == totals[k]
+
+
+def test_baseline_is_an_input_array():
+    inp = random_inputs(3)
+    d = inp.draws
+    x = np.full((1, len(d.form)), 50.0)
+    before = mdl.flat_deaths(x, d)[0]
+    d2 = d.take([0])
+    d2.baseline = 2.0 * d2.baseline
+    assert mdl.flat_deaths(x, d2)[0] == pytest.approx(2 * before, rel=1e-14)
+
+
+def test_a_lever_with_no_effect_has_no_gradient():
+    inp = random_inputs(8, saturating_only=True, n=5)
+    d = inp.draws
+    d.cap = d.cap.copy()
+    d.cap[:, 0] = 0.0  # max_effect 0: no effect at any spend
+    x = np.full((5, len(d.form)), 100.0)
+    f, g, h = mdl.flat_averted(x, d, order=2)
+    assert np.all(g[:, 0] == 0) and np.all(h[:, 0, :] == 0)
+    generic = mdl._flat_generic(x, d, d.baseline, 1)
+    np.testing.assert_allclose(g, generic[1], rtol=1e-10)

@@ -1,0 +1,122 @@
+"""The sidebar: the scenario file or upload, and a control for every assumption.
+
+Each override widget's key is `ui.url_state.W` followed by the override key it sets
+(``w:budget``, ``w:levers.precursor.max_effect``); its first value is the scenario's.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .library import DEFAULT, scenario_files
+from .session import on_pick, on_upload, reset_widgets
+from .url_state import W
+
+__all__ = ["render", "param_control"]
+
+
+def _default(key, value):
+    if W + key not in st.session_state:
+        st.session_state[W + key] = value
+
+
+def param_control(row):
+    """A slider over a parameter's range (a disabled box when its range is one point).
+
+    Parameters
+    ----------
+    row : pandas.Series
+        A row of `Scenario.parameters` (indexed by name).
+    """
+    key = row.name
+    _default(key, float(row.base))
+    short = key.split(".")[-1].replace("_", " ")
+    mark = " ◆ judgement" if row.confidence == "judgement" else ""
+    help_text = (f"Unit: {row.unit}. Range {row.low:g} to {row.high:g}. "
+                 f"Confidence: {row.confidence}. Source: {row.source}")
+    if row.low == row.high:
+        st.number_input(f"{short}{mark}", key=W + key, help=help_text, disabled=True,
+                        format="%g")
+        return
+    st.slider(f"{short} ({row.unit}){mark}", min_value=float(row.low),
+              max_value=float(row.high), step=(row.high - row.low) / 100, key=W + key,
+              help=help_text, format="%.4g")
+
+
+def _params(params, prefix):
+    for name in params.index[params.index.str.startswith(prefix)]:
+        param_control(params.loc[name])
+
+
+def _lever(lv, params):
+    with st.expander(f"{lv.label}{' (demand side)' if lv.is_demand else ''}"):
+        pre = f"levers.{lv.name}"
+        _default(f"{pre}.floor", float(lv.floor))
+        st.number_input("floor ($M per year)", 0.0, 1e9, step=25.0, key=W + f"{pre}.floor")
+        _default(f"{pre}.ceiling", lv.ceiling)
+        st.number_input("ceiling ($M per year; empty = none)", 0.0, 1e9, step=25.0,
+                        key=W + f"{pre}.ceiling")
+        _default(f"{pre}.lock", lv.lock)
+        st.number_input("lock at ($M per year; empty = free)", 0.0, 1e9, step=25.0,
+                        key=W + f"{pre}.lock")
+        _default(f"{pre}.min_size", lv.min_size)
+        st.number_input("minimum programme size ($M per year; empty = none)", 0.0, 1e9,
+                        step=25.0, key=W + f"{pre}.min_size",
+                        help="Spend is 0 or at least this (solved as a MILP)")
+        _default(f"{pre}.startup_cost", float(lv.startup_cost))
+        st.number_input("start-up cost ($M, amortised over the horizon)", 0.0, 1e9,
+                        step=25.0, key=W + f"{pre}.startup_cost")
+        _params(params, pre + ".")
+
+
+def render(base):
+    """The sidebar for ``base`` (the scenario the widgets start from)."""
+    params = base.parameters().set_index("name", drop=False)
+    with st.sidebar:
+        st.header("Scenario")
+        files = scenario_files()
+        st.selectbox("Scenario file", files, key="scenario_file", on_change=on_pick,
+                     index=files.index(DEFAULT) if DEFAULT in files else 0)
+        st.file_uploader("Upload a scenario (.toml or exported .json, at most 1 MB)",
+                         type=["toml", "json"], key="upload", on_change=on_upload)
+        if st.session_state.get("upload_error"):
+            st.error(st.session_state["upload_error"])
+        if st.session_state.get("upload_ok"):
+            st.caption(f"Using uploaded file {st.session_state['upload_ok'][0]}. The page's "
+                       "link carries your changes but not the file: share the file too.")
+        if st.button("Reset to scenario", key="reset"):
+            reset_widgets()
+            st.query_params.clear()
+            st.rerun()
+        st.checkbox("Plan year by year (phasing)", key="phasing",
+                    help="Spend per lever per year; effects follow each lever's onset lag "
+                         "and adaptation; late spending is credited in a tail window")
+        _default("budget", float(base.budget))
+        st.number_input("Budget ($M per year)", min_value=0.0, max_value=1e9, step=50.0,
+                        key=W + "budget", help=f"Incremental spend, {base.dollar_year} dollars")
+        _default("horizon", int(base.horizon))
+        st.slider("Horizon (years)", 1, 50, key=W + "horizon")
+        with st.expander("Market and deaths"):
+            _default("discount_rate", float(base.discount_rate))
+            st.number_input("discount rate (fraction per year)", 0.0, 0.2, step=0.01,
+                            key=W + "discount_rate",
+                            help="Discounts future deaths in the objective only")
+            _params(params, "market.")
+        if base.interactions:
+            with st.expander("Interactions between levers"):
+                _params(params, "interactions.")
+        with st.expander("Custom constraints"):
+            _default("constraints", "\n".join(c.text for c in base.constraints))
+            st.text_area("One per line, e.g. financial >= 0.5 * counter_network",
+                         key=W + "constraints", help="Linear in lever spends ($M per year): "
+                         + ", ".join(base.lever_names))
+        if base.mexico is not None:
+            with st.expander("Mexico violence"):
+                _default("max_mexico_homicides", base.max_mexico_homicides)
+                st.number_input("max additional homicides in Mexico over the horizon "
+                                "(empty = no cap)", -1e9, 1e9, step=100.0,
+                                key=W + "max_mexico_homicides")
+                _params(params, "mexico.")
+        for lv in base.levers:
+            _lever(lv, params)
+        st.caption("◆ judgement: a prior with no empirical estimate behind it.")

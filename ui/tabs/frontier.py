@@ -1,0 +1,38 @@
+"""The Frontier tab: the optimal allocation as the budget grows."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from decide import analyses
+from decide.reporting import charts
+
+from .common import store, stored, table_download
+
+__all__ = ["render"]
+
+
+def render(res, base):
+    """Spend by lever, deaths averted and the budget's marginal value across budgets."""
+    sc = res.scenario
+    st.markdown("The optimal allocation as the budget grows, with deaths averted and the "
+                "marginal value of the next $1M a year.")
+    top = st.number_input("Largest budget ($M per year)", 0.0, 1e9, float(5 * sc.budget),
+                          step=250.0, key="fr_max")
+    if st.button("Run frontier", key="fr_run"):
+        bar = st.progress(0.0, text="Optimising across budgets...")
+        f = analyses.frontier(sc, budgets=np.linspace(0.0, top, 21),
+                              progress=lambda d, t: bar.progress(d / t, text=f"{d}/{t}"))
+        bar.empty()
+        store("frontier", sc, f)
+    f = stored("frontier", sc)
+    if f is None:
+        st.info("Press Run frontier (about a second).")
+        return
+    st.altair_chart(charts.frontier_chart(f), width="stretch")
+    wide = f.pivot_table(index="budget", columns="lever", values="spend").reset_index()
+    summary = f.drop_duplicates("budget")[["budget", "deaths_averted",
+                                           "marginal_deaths_averted_per_musd"]]
+    st.dataframe(wide.merge(summary, on="budget"), hide_index=True, key="fr_table")
+    table_download(f, sc, "frontier")

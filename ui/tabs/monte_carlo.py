@@ -1,0 +1,50 @@
+"""The Monte Carlo tab: re-optimise the allocation for draws of every assumption."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import decide
+from decide.reporting import charts
+
+from ..runs import collect_chunks, safe_name
+from .common import store, stored
+
+__all__ = ["render", "CHUNK"]
+
+#: Draws per chunk between progress updates.
+CHUNK = 2_000
+
+
+def render(res, base):
+    """How often each lever is funded across draws, and the spread of deaths averted."""
+    sc = res.scenario
+    st.markdown("Every assumption is drawn from PERT(low, base, high) and the allocation is "
+                "**re-optimised for each draw**: how often is each lever worth funding?")
+    c1, c2 = st.columns(2)
+    n = c1.selectbox("Draws", [1_000, 10_000, 50_000], index=1, key="mc_n")
+    seed = c2.number_input("Seed", 0, 2**31 - 1, 1, key="mc_seed")
+    if st.button("Run Monte Carlo", key="mc_run"):
+        bar = st.progress(0.0, text="Sampling and re-optimising...")
+        mc = collect_chunks(
+            decide.monte_carlo_chunks(sc, n=int(n), seed=int(seed), chunk=CHUNK), int(n),
+            lambda done, total: bar.progress(done / total, text=f"{done:,} of {total:,} draws"))
+        store("monte_carlo", sc, mc)
+        bar.empty()
+    mc = stored("monte_carlo", sc)
+    if mc is None:
+        st.info("Press Run Monte Carlo (10,000 draws take about a second).")
+        return
+    labels = {lv.name: lv.label for lv in sc.levers}
+    q = mc["deaths_averted"].quantile([0.05, 0.5, 0.95])
+    st.markdown(f"{len(mc):,} draws (engine: {mc.attrs.get('engine')}). Deaths averted: "
+                f"median **{q[0.5]:,.0f}**, 90% interval {q[0.05]:,.0f} to {q[0.95]:,.0f}.")
+    c1, c2 = st.columns(2)
+    c1.altair_chart(charts.funded_chart(mc, labels), width="stretch")
+    c2.altair_chart(charts.averted_histogram(mc), width="stretch")
+    summary = decide.summarize(mc).rename(columns={"p_funded": "Funded"})
+    summary.insert(0, "Lever", [labels.get(q[6:], q) for q in summary["quantity"]])
+    st.dataframe(summary, hide_index=True, key="mc_table",
+                 column_config={"Funded": st.column_config.NumberColumn(format="percent")})
+    st.download_button("Download Monte Carlo draws (CSV)", mc.to_csv(index=False).encode(),
+                       file_name=f"{safe_name(sc.name)}_monte_carlo.csv", key="dl_mc")
