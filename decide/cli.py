@@ -28,7 +28,11 @@ def _load(args):
 def _format_table(res):
     import pandas as pd
 
-    from .reporting.sentences import shadow_price_sentence, status_sentence
+    from .reporting.sentences import (
+        decision_sentences,
+        shadow_price_sentence,
+        status_sentence,
+    )
 
     t = res.table.copy()
     t["spend"] = t["spend"].map(lambda v: f"{v:,.1f}")
@@ -74,6 +78,9 @@ def _format_table(res):
         lines += ["", "Plan ($M per year):", res.plan.round(1).to_string(),
                   f"Deaths averted in the {int(sc.phasing.get('tail_years', 3))}-year tail "
                   f"window after the horizon: {res.tail_deaths_averted:,.1f}"]
+    basis = decision_sentences(res)
+    if basis:
+        lines += ["", "What the decision rests on:"] + [f"- {line}" for line in basis] + [""]
     lines.append(f"Solver {res.solver}, {res.iterations} LP solve(s)")
     return "\n".join(lines) + "\n"
 

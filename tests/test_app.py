@@ -365,3 +365,13 @@ def test_breakpoint_sentence_in_the_app():
     at = _app(**{"levers.counter_network.ceiling": "300"})
     assert any(md.value.startswith("**Budget at a breakpoint:** The budget sits at a "
                                    "breakpoint") for md in at.markdown)
+
+
+def test_allocation_tab_states_what_the_decision_rests_on():
+    from decide.reporting.sentences import decision_sentences
+
+    at = _app()
+    text = "\n".join(md.value for md in at.markdown)
+    assert "What the decision rests on" in text
+    for line in decision_sentences(decide.optimize(_solved(at))):
+        assert line in text

@@ -8,7 +8,8 @@ import streamlit as st
 
 import decide
 
-__all__ = ["ROOT", "INPUTS", "DEFAULT", "scenario_files", "load_file", "solve", "docs_text"]
+__all__ = ["ROOT", "INPUTS", "DEFAULT", "scenario_files", "load_file", "solve",
+           "decision_basis", "docs_text"]
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "inputs"
@@ -32,6 +33,14 @@ def solve(toml_text: str, phasing: bool = False):
     """`decide.optimize` of a scenario given as TOML text (the cache key)."""
     return decide.optimize(decide.parse_scenario(toml_text.encode(), source="app settings"),
                            phasing=phasing)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def decision_basis(toml_text: str, phasing: bool = False) -> list:
+    """What the decision rests on, as sentences (`decide.reporting.sentences`)."""
+    from decide.reporting.sentences import decision_sentences
+
+    return decision_sentences(solve(toml_text, phasing))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..optimization.certificate import FUNDED
 from .caveats import CAVEATS
-from .sentences import shadow_price_sentence, status_sentence
+from .sentences import decision_sentences, shadow_price_sentence, status_sentence
 
 __all__ = ["briefing_html"]
 
@@ -90,6 +90,9 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
         f"{_num(s['cost_per_death_averted_musd'], '{:,.2f}')}M</td></tr></table>",
         *([f"<p class='judgement'>{_e(status)}</p>"] if status else []),
         "<h2>Allocation</h2>", _table(alloc),
+        *(["<h2>What the decision rests on</h2><ul>"]
+          + [f"<li>{_e(line)}</li>" for line in decision_sentences(res)] + ["</ul>"]
+          if not res.phased else []),
         "<h2>Key sensitivities</h2><ul>",
         f"<li>{_e(shadow_price_sentence(price['left'], price['right'], sc.horizon))}</li>",
     ]

@@ -6,7 +6,8 @@ import math
 
 from ..optimization import Status
 
-__all__ = ["BREAKPOINT_REL", "at_breakpoint", "shadow_price_sentence", "status_sentence"]
+__all__ = ["BREAKPOINT_REL", "at_breakpoint", "shadow_price_sentence", "status_sentence",
+           "basis_sentences", "decision_sentences"]
 
 #: Relative difference between the budget's left and right shadow prices above which
 #: the budget sits at a breakpoint (a kink of deaths averted against the budget).
@@ -95,3 +96,76 @@ def status_sentence(status, gap):
     return (f"Not proven optimal ({why}; status: {status.value}): the best allocation "
             f"found is shown, and the optimum averts at most {gap:,.4f} more deaths "
             "(the certified gap).")
+
+
+def _number(v):
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+
+
+def decision_sentences(res):
+    """What the decision rests on for a result, as sentences (empty for a phased plan,
+    whose switching values would need a phased tornado).
+
+    Parameters
+    ----------
+    res : Allocation
+
+    Returns
+    -------
+    list of str
+        `basis_sentences` of `decide.analyses.decision_basis` for ``res``.
+    """
+    from ..analyses.basis import decision_basis
+
+    if res.phased:
+        return []
+    sc = res.scenario
+    return basis_sentences(decision_basis(sc, result=res), sc.parameters(), sc.horizon)
+
+
+def basis_sentences(basis, parameters, horizon):
+    """What the decision rests on, one sentence per lever.
+
+    Parameters
+    ----------
+    basis : pandas.DataFrame
+        `decide.analyses.decision_basis`.
+    parameters : pandas.DataFrame
+        ``sc.parameters()`` (for ranges and units).
+    horizon : int
+        Years over which deaths are counted.
+
+    Returns
+    -------
+    list of str
+        For each lever: funded (at $M a year) or not; the bound that binds it and what
+        it costs in deaths over the horizon per $1M a year; and the assumption nearest
+        to changing the allocation, with its switching value, base and range.
+    """
+    params = parameters.set_index("name")
+    out = []
+    for row in basis.itertuples(index=False):
+        text = (f"{row.label}: funded at ${row.spend:,.0f}M a year" if row.funded
+                else f"{row.label}: not funded")
+        if row.bound == "ceiling":
+            text += (f"; capped by its ${row.bound_value:,.0f}M ceiling: each $1M a year "
+                     f"more of ceiling would avert {row.bound_price:,.3f} more deaths over "
+                     f"{horizon} years")
+        elif row.bound:
+            text += (f"; held at its ${row.bound_value:,.0f}M {row.bound}, which costs "
+                     f"{max(-row.bound_price, 0.0):,.3f} deaths over {horizon} years per "
+                     f"$1M a year")
+        if not row.computed:
+            text += ("; switching values not computed for this scenario (outside the "
+                     "fast engine's scope: run the tornado)")
+        elif row.parameter:
+            p = params.loc[row.parameter]
+            way = "falls below" if row.switching_value < row.base else "rises above"
+            text += (f"; the allocation changes if {row.parameter} {way} "
+                     f"{_number(row.switching_value)} {p['unit']} (base {_number(row.base)},"
+                     f" range {_number(p['low'])}-{_number(p['high'])})")
+        else:
+            text += "; no single assumption of this lever or the market changes the " \
+                "allocation within its range"
+        out.append(text + ".")
+    return out

@@ -8,6 +8,7 @@ import decide
 from decide.reporting import briefing_html, charts, export
 from decide.reporting.sentences import at_breakpoint, shadow_price_sentence, status_sentence
 
+from ..library import decision_basis
 from ..runs import safe_name
 from .common import stored
 
@@ -49,6 +50,11 @@ def render(res, base):
                 "**Cost per death averted:** no deaths averted")
     if res.unspent > 0:
         st.warning(f"${res.unspent:,.1f}M a year left unspent: {res.unspent_reason}")
+    basis = decision_basis(sc.to_toml(), res.phased)
+    if basis:
+        st.markdown("**What the decision rests on** (the assumption nearest to changing "
+                    "the allocation, per lever; from the tornado's switching values):\n"
+                    + "\n".join(f"- {line}" for line in basis))
     st.subheader("Allocation")
     table = res.table.rename(columns=_COLUMNS).drop(columns="lever")
     num = st.column_config.NumberColumn
