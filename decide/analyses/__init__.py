@@ -11,6 +11,7 @@ otherwise. When the scenario discounts deaths, the robust and value-of-informati
 analyses work on discounted deaths (the optimiser's objective).
 """
 
+from .basis import decision_basis
 from .budget_frontier import frontier
 from .global_sensitivity import sobol
 from .grid import two_way
@@ -20,4 +21,4 @@ from .robustness import RobustResult, robust
 from .voi import evpi, evppi
 
 __all__ = ["frontier", "tornado", "two_way", "robust", "RobustResult", "evpi", "evppi",
-           "sobol", "monte_carlo", "monte_carlo_chunks", "summarize"]
+           "sobol", "monte_carlo", "monte_carlo_chunks", "summarize", "decision_basis"]
