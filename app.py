@@ -41,7 +41,9 @@ def main():
     session.sync_url(identity, overrides)
     st.session_state["solved_scenario"] = sc  # for tests and the compare tab
     try:
-        res = solve(sc.to_toml(), bool(st.session_state.get("phasing")))
+        objective = st.session_state.get("objective", "deaths")
+        res = solve(sc.to_toml(), bool(st.session_state.get("phasing")),
+                    objective if objective in sc.objectives() else "deaths")
     except decide.InfeasibleError as exc:
         st.error(f"Infeasible: {exc}")
         return

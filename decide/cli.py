@@ -28,11 +28,8 @@ def _load(args):
 def _format_table(res):
     import pandas as pd
 
-    from .reporting.sentences import (
-        decision_sentences,
-        shadow_price_sentence,
-        status_sentence,
-    )
+    from .reporting.outcomes import OBJECTIVE_TEXT, budget_price_sentence
+    from .reporting.sentences import decision_sentences, status_sentence
 
     t = res.table.copy()
     t["spend"] = t["spend"].map(lambda v: f"{v:,.1f}")
@@ -43,28 +40,49 @@ def _format_table(res):
     t["cost_per_death_averted"] = t["cost_per_death_averted"].map(
         lambda v: "-" if pd.isna(v) else f"{v:,.2f}")
     t["reduced_cost"] = t["reduced_cost"].map(lambda v: f"{v:+.4f}")
+    formats = {"marginal_objective_per_musd": "{:.4f}", "life_years_averted": "{:,.0f}",
+               "benefit_musd": "{:,.1f}", "cost_musd": "{:,.1f}",
+               "net_benefit_musd": "{:,.1f}", "benefit_cost_ratio": "{:.2f}"}
+    for col, fmt in formats.items():  # outcomes beyond deaths, when the scenario has them
+        if col in t:
+            t[col] = t[col].map(lambda v, f=fmt: "-" if pd.isna(v) else f.format(v))
     t = t.drop(columns="label").rename(columns={
         "spend": "spend $M/yr", "deaths_averted": "deaths averted",
         "marginal_deaths_averted_per_musd": "marginal per $1M/yr",
         "cost_per_death_averted": "$M per death averted",
-        "reduced_cost": "reduced cost"})
+        "marginal_objective_per_musd": f"marginal {res.objective_unit} per $1M/yr",
+        "reduced_cost": "reduced cost", "life_years_averted": "life-years saved",
+        "benefit_musd": "benefit $M", "cost_musd": "cost $M",
+        "net_benefit_musd": "net benefit $M", "benefit_cost_ratio": "BCR"})
     s = res.summary()
     sc = res.scenario
-    price = res.shadow_price_bounds.loc["budget"]
     lines = [
         f"Scenario: {sc.name}  (budget ${sc.budget:,.0f}M a year, {sc.horizon} years, "
         f"{sc.dollar_year} dollars)",
+        f"Objective: {OBJECTIVE_TEXT[res.objective]}",
         "",
         t.to_string(index=False),
         "",
         f"Baseline deaths     {s['baseline_deaths']:>14,.1f}",
         f"Projected deaths    {s['projected_deaths']:>14,.1f}",
         f"Deaths averted      {s['deaths_averted']:>14,.1f}",
-        f"Certified gap       {s['gap_deaths']:>14.4f} deaths",
+    ]
+    if res.life_years_averted is not None:
+        lines.append(f"Life-years saved    {res.life_years_averted:>14,.0f} (of "
+                     f"{res.baseline_life_years:,.0f} lost at baseline; undiscounted)")
+    if res.benefit_musd is not None:
+        lines += [f"Benefit             {res.benefit_musd:>14,.1f} $M (discounted)",
+                  f"Cost                {res.cost_musd:>14,.1f} $M (discounted)",
+                  f"Net benefit         {res.net_benefit_musd:>14,.1f} $M",
+                  f"Benefit-cost ratio  {res.benefit_cost_ratio:>14.2f}"]
+    if res.objective != "deaths":
+        lines.append(f"Objective value     {res.objective_value:>14,.2f} {res.objective_unit}")
+    lines += [
+        f"Certified gap       {res.gap:>14.4f} {res.objective_unit}",
         f"Cost per death averted  ${s['cost_per_death_averted_musd']:,.2f}M",
         f"Status              {res.status}",
         "",
-        shadow_price_sentence(price["left"], price["right"], sc.horizon),
+        budget_price_sentence(res),
     ]
     warning = status_sentence(res.status, res.gap)
     if warning is not None:
@@ -78,11 +96,19 @@ def _format_table(res):
         lines += ["", "Plan ($M per year):", res.plan.round(1).to_string(),
                   f"Deaths averted in the {int(sc.phasing.get('tail_years', 3))}-year tail "
                   f"window after the horizon: {res.tail_deaths_averted:,.1f}"]
-    basis = decision_sentences(res)
+    basis = decision_sentences(res) if res.objective == "deaths" else []
+    if res.objective != "deaths":
+        lines.append("(What the decision rests on, from the tornado's switching values, is "
+                     "computed for the deaths objective.)")
     if basis:
         lines += ["", "What the decision rests on:"] + [f"- {line}" for line in basis] + [""]
     lines.append(f"Solver {res.solver}, {res.iterations} LP solve(s)")
     return "\n".join(lines) + "\n"
+
+
+#: ``decide.scenario.OBJECTIVES`` (a test checks), without importing the library to
+#: build the parser.
+_OBJECTIVES = ("deaths", "life_years", "net_benefit")
 
 
 def _write_out(args, data: bytes, announce=True):
@@ -104,7 +130,8 @@ def cmd_solve(args):
     from .reporting.sentences import status_sentence
 
     sc = _load(args)
-    res = optimize(sc, solver=args.solver, time_limit=args.time_limit, phasing=args.phasing)
+    res = optimize(sc, solver=args.solver, time_limit=args.time_limit, phasing=args.phasing,
+                   objective=args.objective)
     for warning in res.warnings:
         print(f"decide: warning: {warning}", file=sys.stderr)
     status = status_sentence(res.status, res.gap)
@@ -130,7 +157,7 @@ def cmd_brief(args):
 
     reference = load_scenario(args.scenario)
     sc = _load(args)
-    res = optimize(sc, solver=args.solver)
+    res = optimize(sc, solver=args.solver, objective=args.objective)
     mc = monte_carlo(sc, n=args.draws, seed=args.seed) if args.draws else None
     return _write_out(args, briefing_html(res, reference=reference, monte_carlo=mc).encode())
 
@@ -422,6 +449,13 @@ class _Parser(argparse.ArgumentParser):
                           if " " in self.prog else f"{message} (see 'decide --help')")
 
 
+def _objective_option(parser):
+    parser.add_argument("--objective", choices=_OBJECTIVES, default="deaths",
+                        help="what to optimise: deaths averted (default), life_years saved "
+                             "or net_benefit in $M (both need the scenario's [outcomes] "
+                             "table)")
+
+
 def build_parser():
     p = _Parser(prog="decide", description=(
         "Allocate a counter-fentanyl budget across levers to minimise projected deaths."))
@@ -439,6 +473,7 @@ def build_parser():
                    help="add a linear constraint, e.g. 'financial >= 0.5 * counter_network'")
     s.add_argument("--phasing", action="store_true",
                    help="plan spend per lever per year (see the scenario's [phasing] table)")
+    _objective_option(s)
     s.set_defaults(func=cmd_solve)
     lc = sub.add_parser("least-cost", help="cheapest allocation that averts a target "
                                            "(decide.least_cost)")
@@ -531,6 +566,7 @@ def build_parser():
     b.add_argument("--draws", type=int, default=0,
                    help="add a Monte Carlo summary with this many draws (0 = none)")
     b.add_argument("--seed", type=int, default=1)
+    _objective_option(b)
     b.set_defaults(func=cmd_brief)
     q = sub.add_parser("params", help="parameters with ranges, sources and confidence "
                                       "(Scenario.parameters)")

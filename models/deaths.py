@@ -13,6 +13,16 @@ For year ``u = 1..T`` with baseline deaths ``B_u = D0 (1 + g)^(u-1)``:
 Total projected deaths are ``sum_u deaths_u``: the yearly series is the definition and
 the total is its sum, for flat allocations and year-varying plans alike. Each term is the
 exponential of a concave function of spend, so deaths are convex in the plan.
+
+Outcomes other than deaths value the two kinds of death (`Outcome`): with ``v_s`` per
+synthetic-opioid death and ``v_sub`` per substitution death (years of life lost, or $M),
+
+    outcome_u = v_s synthetic_u + v_sub substitution_u
+              = B_u [(v_s - phi v_sub) exp(-(Zs_u + Zd_u)) + phi v_sub exp(-Zd_u)]
+
+the same kernel with the outcome weights ``(1 - phi, phi)`` replaced by
+``(v_s - phi v_sub, phi v_sub)`` (deaths are ``v_s = v_sub = 1``). It stays convex in
+the plan while both weights are non-negative: ``v_s >= phi v_sub``.
 """
 
 from __future__ import annotations
@@ -26,6 +36,9 @@ from . import response as rsp
 from . import timing
 
 __all__ = [
+    "Outcome",
+    "DEATHS",
+    "outcome_weights",
     "ModelInputs",
     "channel_weight",
     "baseline_by_year",
@@ -45,6 +58,93 @@ __all__ = [
     "boosted",
     "combined_reduction",
 ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the objective counts: a value per synthetic-opioid death, per substitution
+    death, and per $M spent (see the module docstring).
+
+    The objective maximised is ``sum_u w_u [v_s synthetic averted + v_sub substitution
+    averted]_u - per_musd * sum_u w_u spend_u`` with ``w_u`` the discount weights.
+
+    Attributes
+    ----------
+    name : str
+        ``deaths``, ``life_years`` or ``net_benefit``.
+    unit : str
+        Units of the objective: ``deaths``, ``life-years`` or ``$M``.
+    per_synthetic, per_substitution : float or ndarray, shape (N,)
+        ``v_s`` and ``v_sub``: objective units per synthetic-opioid death and per
+        substitution death (1 and 1 for deaths; years of life lost per death; $M per
+        death for a net benefit).
+    per_musd : float
+        Objective units per $M spent (1 for a net benefit in $M, else 0).
+    """
+
+    name: str = "deaths"
+    unit: str = "deaths"
+    per_synthetic: float | np.ndarray = 1.0
+    per_substitution: float | np.ndarray = 1.0
+    per_musd: float = 0.0
+
+    @property
+    def is_deaths(self):
+        """True when the objective counts deaths (each death weighs 1, spend is free)."""
+        return (self.per_musd == 0.0 and np.all(np.asarray(self.per_synthetic) == 1.0)
+                and np.all(np.asarray(self.per_substitution) == 1.0))
+
+    @property
+    def scale(self):
+        """Objective units per death, the larger of the two values (for tolerances)."""
+        return float(np.max(np.maximum(self.per_synthetic, self.per_substitution)))
+
+    def weights(self, phi):
+        """Outcome weights ``(v_s - phi v_sub, phi v_sub)`` of the all-lever and the
+        demand-only terms (``(1 - phi, phi)`` for deaths).
+
+        Raises
+        ------
+        ValueError
+            A negative weight: ``v_s < phi v_sub`` would make the objective non-convex
+            (the scenario loader refuses such values first, naming them).
+        """
+        phi = np.asarray(phi, dtype=float)
+        if self.is_deaths:
+            return outcome_weights(phi)
+        w_all, w_dem = outcome_weights(phi, (np.asarray(self.per_synthetic, dtype=float),
+                                             np.asarray(self.per_substitution, dtype=float)))
+        if np.any(w_all < 0) or np.any(w_dem < 0):
+            raise ValueError("outcome weights must be non-negative: the value per "
+                             "synthetic-opioid death must be at least phi times the value "
+                             "per substitution death")
+        return w_all, w_dem
+
+
+#: The default objective: deaths.
+DEATHS = Outcome()
+
+
+def outcome_weights(phi, value=None):
+    """The weights of the all-lever and demand-only terms of the kernel.
+
+    Parameters
+    ----------
+    phi : ndarray
+        Substitution share.
+    value : tuple of ndarray, optional
+        ``(v_s, v_sub)``, objective units per synthetic-opioid and per substitution
+        death; None counts deaths.
+
+    Returns
+    -------
+    w_all, w_dem : ndarray
+        ``(v_s - phi v_sub, phi v_sub)``, or ``(1 - phi, phi)`` for deaths.
+    """
+    if value is None:
+        return 1 - phi, phi
+    v_s, v_sub = value
+    return v_s - phi * v_sub, phi * v_sub
 
 
 @dataclass(frozen=True)
@@ -87,6 +187,9 @@ class ModelInputs:
     alpha : ndarray
         Share of a supply lever's effect acting through quantity/potency (the rest acts
         through cost and price); ignored for demand levers.
+    outcome : Outcome
+        What the objective counts (deaths by default); `deaths` and `yearly_deaths`
+        always give deaths.
     """
 
     horizon: int
@@ -108,11 +211,24 @@ class ModelInputs:
     alpha: np.ndarray
     complementarity: tuple | None = None  # (boosted index, by index, gamma)
     balloon: tuple | None = None  # (index a, index b, cap in log units)
+    outcome: Outcome = DEATHS
 
     @property
     def interactions(self):
         """True when levers interact (complementarity or a shared balloon cap)."""
         return self.complementarity is not None or self.balloon is not None
+
+    @property
+    def outcome_weights(self):
+        """The objective's weights ``(v_s - phi v_sub, phi v_sub)`` (`Outcome.weights`)."""
+        return self.outcome.weights(self.substitution)
+
+    @property
+    def spend_cost(self):
+        """Objective units per $M per year of flat spend over the horizon:
+        ``per_musd * sum_u w_u`` (0 unless the objective is a net benefit)."""
+        return float(self.outcome.per_musd * self.discount.sum()) \
+            if self.outcome.per_musd else 0.0
 
     # Derived arrays are computed once per (frozen) instance: the optimiser reads them
     # in every refinement round.
@@ -157,13 +273,20 @@ class ModelInputs:
         axis (market fields (N,), lever fields (N, L)), else one."""
         phi = np.atleast_1d(np.asarray(self.substitution, dtype=float))
         n = len(phi)
+        value = None
+        if not self.outcome.is_deaths:
+            self.outcome.weights(phi)  # refuse negative weights here, once
+            value = np.stack([np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in
+                              (self.outcome.per_synthetic, self.outcome.per_substitution)],
+                             axis=1)
         return Draws(profile=np.broadcast_to(self.profile, (n, *self.profile.shape[-2:])),
                      weight=np.broadcast_to(self.weight, (n, len(self.form))),
                      cap=np.broadcast_to(self.cap, (n, len(self.form))),
                      slope0=np.broadcast_to(self.slope0, (n, len(self.form))),
                      baseline=np.broadcast_to(self.baseline, (n, self.horizon)), phi=phi,
                      demand=self.demand, form=self.form,
-                     complementarity=self.complementarity, balloon=self.balloon)
+                     complementarity=self.complementarity, balloon=self.balloon,
+                     value=value)
 
     @cached_property
     def discount(self):
@@ -216,6 +339,16 @@ class YearlyDeaths:
     def averted(self):
         """Baseline minus projected deaths, per year."""
         return self.baseline - self.total
+
+    def valued(self, outcome: Outcome):
+        """These deaths valued by ``outcome``: synthetic-opioid deaths (and the
+        baseline, all synthetic-opioid) times ``v_s``, substitution deaths times
+        ``v_sub`` (objective units per year; ``self`` for deaths)."""
+        if outcome.is_deaths:
+            return self
+        v_s, v_sub = outcome.per_synthetic, outcome.per_substitution
+        return YearlyDeaths(self.baseline * v_s, self.synthetic * v_s,
+                            self.substitution * v_sub)
 
 
 def boosted(eff, inp):
@@ -284,6 +417,9 @@ class Draws:
         Response forms (`models.response.SATURATING` or ``LINEAR_CAP``).
     complementarity, balloon : tuple or None
         Lever interactions, as in `ModelInputs` (the same for every draw).
+    value : ndarray, shape (N, 2), or None
+        Objective units per synthetic-opioid death and per substitution death
+        (`Outcome`); None counts deaths.
     """
 
     profile: np.ndarray
@@ -296,6 +432,7 @@ class Draws:
     form: np.ndarray
     complementarity: tuple | None = None
     balloon: tuple | None = None
+    value: np.ndarray | None = None
 
     #: Fields shared by every draw (not sliced by `take`).
     SHARED = ("demand", "form", "complementarity", "balloon")
@@ -307,6 +444,12 @@ class Draws:
     def interactions(self):
         """True when levers interact (complementarity or a shared balloon cap)."""
         return self.complementarity is not None or self.balloon is not None
+
+    def outcome_weights(self):
+        """Weights of the all-lever and demand-only terms per draw, shape (N,) each:
+        ``(1 - phi, phi)`` for deaths, ``(v_s - phi v_sub, phi v_sub)`` otherwise."""
+        return outcome_weights(self.phi, None if self.value is None else
+                               (self.value[:, 0], self.value[:, 1]))
 
     @property
     def saturating(self):
@@ -329,7 +472,7 @@ class Draws:
 
     def take(self, idx):
         """The draws ``idx`` (cached terms sliced, not recomputed)."""
-        sub = type(self)(**{k: (v if k in self.SHARED else v[idx])
+        sub = type(self)(**{k: (v if k in self.SHARED or v is None else v[idx])
                             for k, v in vars(self).items() if not k.startswith("_")})
         if hasattr(self, "_terms"):
             sub._terms = tuple(a[idx] for a in self._terms)
@@ -380,9 +523,10 @@ def deaths(eff, d: Draws) -> YearlyDeaths:
     return YearlyDeaths(base, synthetic, substitution)
 
 
-def averted_parts(z_all, z_dem, scale, phi):
-    """Deaths averted per year, split into the term every lever moves (``1 - phi`` of
-    the baseline) and the demand-only term (``phi``).
+def averted_parts(z_all, z_dem, scale, weights):
+    """Deaths (or another outcome) averted per year, split into the term every lever
+    moves (weight ``1 - phi`` of the baseline for deaths) and the demand-only term
+    (``phi``).
 
     Parameters
     ----------
@@ -390,32 +534,35 @@ def averted_parts(z_all, z_dem, scale, phi):
         Log reductions (`log_reduction`).
     scale : ndarray, shape (N, T)
         Baseline deaths per year, times any weight per year.
-    phi : ndarray, shape (N,)
+    weights : tuple of ndarray, shape (N,) each
+        ``(w_all, w_dem)``: `Draws.outcome_weights` (``(1 - phi, phi)`` for deaths).
 
     Returns
     -------
     part_all, part_dem : ndarray, shape (N, T)
-        ``s_u (1 - phi)(1 - exp(-Z_u))`` and ``s_u phi (1 - exp(-Zd_u))``, deaths.
+        ``s_u w_all (1 - exp(-Z_u))`` and ``s_u w_dem (1 - exp(-Zd_u))``, in the
+        outcome's units (deaths, life-years or $M).
     """
-    phi = phi[:, None]
-    return scale * (1 - phi) * -np.expm1(-z_all), scale * phi * -np.expm1(-z_dem)
+    w_all, w_dem = (w[:, None] for w in weights)
+    return scale * w_all * -np.expm1(-z_all), scale * w_dem * -np.expm1(-z_dem)
 
 
-def averted_terms(z_all, z_dem, scale, phi):
-    """Weighted deaths averted per draw and its derivatives in the log reductions.
+def averted_terms(z_all, z_dem, scale, weights):
+    """Weighted outcome averted per draw and its derivatives in the log reductions.
 
-    ``F = sum_u s_u [(1 - phi)(1 - exp(-Z_u)) + phi (1 - exp(-Zd_u))]`` (`averted_parts`).
+    ``F = sum_u s_u [w_all (1 - exp(-Z_u)) + w_dem (1 - exp(-Zd_u))]``
+    (`averted_parts`).
 
     Returns
     -------
     f : ndarray, shape (N,)
     e_all, e_dem : ndarray, shape (N, T)
-        ``dF/dZ_u`` and ``dF/dZd_u`` (deaths per log unit).
+        ``dF/dZ_u`` and ``dF/dZd_u`` (outcome units per log unit).
     """
-    part_all, part_dem = averted_parts(z_all, z_dem, scale, phi)
-    phi = phi[:, None]
-    return ((part_all + part_dem).sum(axis=1), scale * (1 - phi) * np.exp(-z_all),
-            scale * phi * np.exp(-z_dem))
+    part_all, part_dem = averted_parts(z_all, z_dem, scale, weights)
+    w_all, w_dem = (w[:, None] for w in weights)
+    return ((part_all + part_dem).sum(axis=1), scale * w_all * np.exp(-z_all),
+            scale * w_dem * np.exp(-z_dem))
 
 
 #: Relative distance within which the two sides of an interaction's min() count as
@@ -480,7 +627,7 @@ def _flat_generic(x, d: Draws, scale, order):
     eff = d.profile * x[:, :, None]
     if d.interactions:
         _, z_all, z_dem = log_reduction(eff, d)
-        f, e_all, e_dem = averted_terms(z_all, z_dem, scale, d.phi)
+        f, e_all, e_dem = averted_terms(z_all, z_dem, scale, d.outcome_weights())
         if order == 0:
             return f, None, None
         g = (_interaction_gradient(eff, d, e_all, e_dem) * d.profile).sum(axis=2)
@@ -489,7 +636,7 @@ def _flat_generic(x, d: Draws, scale, order):
     wz = d.weight[:, :, None] * rsp.response(eff, *args)
     z_all = wz.sum(axis=1)
     z_dem = wz[:, d.demand].sum(axis=1)
-    f, e_all, e_dem = averted_terms(z_all, z_dem, scale, d.phi)
+    f, e_all, e_dem = averted_terms(z_all, z_dem, scale, d.outcome_weights())
     if order == 0:
         return f, None, None
     jac = d.weight[:, :, None] * rsp.response_slope(eff, *args) * d.profile
@@ -503,19 +650,19 @@ def _flat_saturating(x, d: Draws, scale, order):
     rate_t, wcap, wslope, wcurv = d.terms()
     ex = np.exp(-rate_t * x[:, :, None])
     z_all = (wcap * (1.0 - ex)).sum(axis=1)
-    phi = d.phi[:, None]
+    w_all, w_dem = (w[:, None] for w in d.outcome_weights())
     has_demand = d.demand.any()
-    f = (scale * (1 - phi) * -np.expm1(-z_all)).sum(axis=1)
+    f = (scale * w_all * -np.expm1(-z_all)).sum(axis=1)
     if has_demand:
         z_dem = (wcap[:, d.demand] * (1.0 - ex[:, d.demand])).sum(axis=1)
-        f += (scale * phi * -np.expm1(-z_dem)).sum(axis=1)
+        f += (scale * w_dem * -np.expm1(-z_dem)).sum(axis=1)
     if order == 0:
         return f, None, None
-    e_all = (scale * (1 - phi) * np.exp(-z_all))[:, :, None]  # dF/dZall_u, (N, T, 1)
+    e_all = (scale * w_all * np.exp(-z_all))[:, :, None]  # dF/dZall_u, (N, T, 1)
     jac = wslope * ex  # dZ_u/dx_i, (N, L, T)
     grad = (jac @ e_all)[:, :, 0]
     if has_demand:
-        e_dem = (scale * phi * np.exp(-z_dem))[:, :, None]
+        e_dem = (scale * w_dem * np.exp(-z_dem))[:, :, None]
         jd = jac * d.demand[None, :, None]
         grad += (jd @ e_dem)[:, :, 0]
     if order == 1:

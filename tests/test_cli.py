@@ -93,7 +93,7 @@ def test_console_script_exit_codes():
 def test_params_lists_sources(capsys):
     assert main(["params", BASELINE, "--format", "csv"]) == 0
     df = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
-    assert len(df) == 34 and set(df.columns) >= {"name", "source", "confidence"}
+    assert len(df) == 34 + 3 and set(df.columns) >= {"name", "source", "confidence"}  # + outcomes
 
 
 def test_exports_and_json_round_trip(tmp_path, capsys):

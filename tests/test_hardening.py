@@ -251,7 +251,7 @@ EXTREMES = {
 }
 
 
-def _finite(frame, allow=("cost_per_death_averted",)):
+def _finite(frame, allow=("cost_per_death_averted", "benefit_cost_ratio")):  # 0 spend: NaN
     numeric = frame.drop(columns=[c for c in allow if c in frame.columns]).select_dtypes(
         "number")
     return np.isfinite(numeric.to_numpy()).all()

@@ -2,9 +2,11 @@
 equations in docs/model.md, and its derivatives against finite differences, on random
 scenarios of every shape: supply and demand levers, both response forms, substitution,
 complementarity and the balloon cap, flat allocations and year-varying plans, one draw
-and many."""
+and many; and the same kernel with the life-years outcome weights (years of life lost
+per synthetic-opioid and per substitution death)."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -45,8 +47,9 @@ def random_inputs(seed, *, interactions=None, saturating_only=False, n=None):
         balloon=(int(supply[0]), int(supply[1]), 0.12) if with_balloon else None)
 
 
-def reference_yearly(plan, inp):
-    """docs/model.md section 2, one year and one lever at a time (math, no numpy)."""
+def reference_yearly(plan, inp, parts=False):
+    """docs/model.md section 2, one year and one lever at a time (math, no numpy):
+    deaths per year, or with ``parts`` the (synthetic, substitution) deaths per year."""
     T, L = plan.shape
     k = timing.kernel(inp.profile)
     out = []
@@ -76,7 +79,11 @@ def reference_yearly(plan, inp):
             z_all = sum(wz)
         base = inp.baseline_deaths * (1 + inp.baseline_trend) ** u
         phi = inp.substitution
-        out.append(base * (phi * math.exp(-z_dem) + (1 - phi) * math.exp(-z_all)))
+        if parts:
+            out.append((base * math.exp(-z_all),
+                        phi * base * (math.exp(-z_dem) - math.exp(-z_all))))
+        else:
+            out.append(base * (phi * math.exp(-z_dem) + (1 - phi) * math.exp(-z_all)))
     return np.array(out)
 
 
@@ -157,24 +164,30 @@ def test_gradient_matches_finite_differences(seed, interactions):
     np.testing.assert_array_equal(mdl.averted_gradient_flat(x, inp, inp.discount), g)
 
 
+def check_hessian(draws, x):
+    """The Hessian at flat spend ``x`` against central differences of the gradient;
+    symmetric and negative semidefinite (the objective is concave: deaths are convex)."""
+    _, _, h = mdl.flat_averted(x[None], draws, order=2)
+    fd = np.empty_like(h[0])
+    for i in range(len(x)):
+        up, dn = x.copy(), x.copy()
+        up[i] += 1e-3
+        dn[i] -= 1e-3
+        fd[:, i] = (mdl.flat_averted(up[None], draws, order=1)[1][0]
+                    - mdl.flat_averted(dn[None], draws, order=1)[1][0]) / 2e-3
+    scale = np.abs(h[0]).max()
+    np.testing.assert_allclose(h[0], fd, rtol=1e-5, atol=1e-6 * scale)  # FD rounding
+    assert np.allclose(h[0], h[0].T)
+    assert np.linalg.eigvalsh(h[0]).max() <= 1e-9 * scale
+
+
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_hessian_matches_finite_differences_of_the_gradient(seed):
     inp = random_inputs(seed, saturating_only=True)
     rng = np.random.default_rng(seed + 4)
     x = rng.uniform(1, 400, len(inp.form))
-    _, _, h = mdl.flat_averted(x[None], inp.draws, order=2)
-    fd = np.empty_like(h[0])
-    for i in range(len(x)):
-        up, dn = x.copy(), x.copy()
-        up[i] += 1e-3
-        dn[i] -= 1e-3
-        fd[:, i] = (mdl.flat_averted(up[None], inp.draws, order=1)[1][0]
-                    - mdl.flat_averted(dn[None], inp.draws, order=1)[1][0]) / 2e-3
-    scale = np.abs(h[0]).max()
-    np.testing.assert_allclose(h[0], fd, rtol=1e-5, atol=1e-7 * scale)
-    assert np.allclose(h[0], h[0].T)
-    assert np.linalg.eigvalsh(h[0]).max() <= 1e-9 * scale  # concave: deaths are convex
+    check_hessian(inp.draws, x)
 
 
 def test_saturating_closed_form_equals_the_generic_path():
@@ -222,3 +235,94 @@ def test_a_lever_with_no_effect_has_no_gradient():
     assert np.all(g[:, 0] == 0) and np.all(h[:, 0, :] == 0)
     generic = mdl._flat_generic(x, d, d.baseline, 1)
     np.testing.assert_allclose(g, generic[1], rtol=1e-10)
+
+
+# -- the life-years outcome: the same kernel with weights (L_s - phi L_sub, phi L_sub) -----
+def with_life_years(inp, seed):
+    """``inp`` valuing deaths by years of life lost: ``L_s`` in [30, 45], ``L_sub`` in
+    [5, 40] (``phi <= 0.6`` keeps ``L_s >= phi L_sub``); per draw when ``inp`` has draws."""
+    rng = np.random.default_rng(seed + 7)
+    n = np.shape(inp.substitution)
+    ls, lsub = rng.uniform(30, 45, n), rng.uniform(5, 40, n)
+    if not n:
+        ls, lsub = float(ls), float(lsub)
+    return replace(inp, outcome=mdl.Outcome("life_years", "life-years", ls, lsub))
+
+
+def reference_life_years(plan, inp):
+    """Years of life lost per year, loop by loop: ``L_s synthetic + L_sub substitution``."""
+    ls, lsub = inp.outcome.per_synthetic, inp.outcome.per_substitution
+    return np.array([ls * syn + lsub * sub for syn, sub in reference_yearly(plan, inp, True)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), interactions=SHAPES)
+def test_life_years_match_the_equations(seed, interactions):
+    inp, x = random_case(seed, interactions, low=0.0)
+    ly = with_life_years(inp, seed)
+    plan = np.tile(x, (inp.horizon, 1))
+    lost = reference_life_years(plan, ly)
+    baseline = ly.outcome.per_synthetic * inp.baseline  # every baseline death is synthetic
+    f, _, _ = mdl.flat_averted(x[None], ly.draws)
+    assert f[0] == pytest.approx((baseline - lost).sum(), rel=1e-9)
+    # discounted, as the optimiser's objective
+    f, _, _ = mdl.flat_averted(x[None], ly.draws, ly.discount)
+    assert f[0] == pytest.approx(((baseline - lost) * ly.discount).sum(), rel=1e-9)
+    # the yearly deaths valued by the outcome (evaluation's path) are the same numbers
+    valued = mdl.yearly_deaths_flat(x, ly).valued(ly.outcome)
+    np.testing.assert_allclose(valued.total, lost, rtol=1e-12)
+    # a plan that varies by year
+    plan = np.random.default_rng(seed + 2).uniform(0, 400, (inp.horizon, len(inp.form)))
+    np.testing.assert_allclose(mdl.yearly_deaths(plan, ly).valued(ly.outcome).total,
+                               reference_life_years(plan, ly), rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), interactions=SHAPES)
+def test_life_years_gradient_matches_finite_differences(seed, interactions):
+    inp, x = random_case(seed, interactions, low=1.0)
+    if not _away_from_kinks(x, inp):
+        return
+    ly = with_life_years(inp, seed)
+    g = mdl.flat_averted(x[None], ly.draws, ly.discount, order=1)[1][0]
+    fd = _fd_gradient(x, ly, ly.discount, 1e-4)
+    scale = ly.outcome.per_synthetic * inp.baseline.sum()
+    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-7 * scale / 400)
+    # not the deaths gradient (years of life weigh 5-45 per death)
+    gd = mdl.flat_averted(x[None], inp.draws, inp.discount, order=1)[1][0]
+    assert (np.abs(gd).max() == 0) or not np.allclose(g, gd)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_life_years_hessian_is_symmetric_and_concave(seed):
+    ly = with_life_years(random_inputs(seed, saturating_only=True), seed)
+    x = np.random.default_rng(seed + 4).uniform(1, 400, len(ly.form))
+    check_hessian(ly.draws, x)
+
+
+def test_life_years_for_many_draws_equal_each_draw_alone():
+    n = 30
+    ly = with_life_years(random_inputs(11, n=n), 11)
+    d = ly.draws
+    assert d.value.shape == (n, 2)
+    x = np.random.default_rng(1).uniform(0, 300, (n, len(d.form)))
+    f, g, _ = mdl.flat_averted(x, d, order=1)
+    for k in (0, 7, n - 1):
+        one = d.take([k])
+        fk, gk, _ = mdl.flat_averted(x[[k]], one, order=1)
+        assert fk[0] == f[k] and np.array_equal(gk[0], g[k])
+
+
+def test_deaths_are_the_unit_outcome():
+    """Weights (1, 1) are deaths bit for bit; the default draws carry no values."""
+    inp = random_inputs(2, n=20)
+    ones = replace(inp, outcome=mdl.Outcome("x", "deaths", np.ones(20), np.ones(20), 0.0))
+    assert ones.outcome.is_deaths and inp.draws.value is None
+    x = np.random.default_rng(3).uniform(0, 300, (20, len(inp.form)))
+    for order in (0, 1):
+        a = mdl.flat_averted(x, inp.draws, order=order)
+        b = mdl.flat_averted(x, ones.draws, order=order)
+        assert all(np.array_equal(u, v) for u, v in zip(a, b) if u is not None)
+    with pytest.raises(ValueError, match="non-negative"):
+        _ = replace(inp, outcome=mdl.Outcome("y", "life-years", 1.0, 10.0)).draws

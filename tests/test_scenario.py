@@ -33,7 +33,7 @@ def test_parameters_table(baseline):
     assert (df["low"] <= df["base"]).all() and (df["base"] <= df["high"]).all()
     assert set(df["confidence"]) <= {"measured", "derived", "judgement"}
     assert df["source"].str.len().min() > 10
-    assert len(df) == 7 + 4 * 6 + 3  # market, levers, mexico
+    assert len(df) == 7 + 4 * 6 + 3 + 3  # market, levers, mexico, outcomes
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "inputs").glob("*.toml")))
@@ -249,7 +249,8 @@ def _judgement(base, low, high, unit="fraction"):
 
 def _full_featured():
     """Every optional part of the format at once: a demand lever, every lever bound,
-    correlations, constraints, the homicide cap, phasing and both interactions."""
+    correlations, constraints, the homicide cap, phasing, both interactions and every
+    [outcomes] value."""
     raw = decide.load_scenario(ROOT / "inputs" / "treatment_comparator.toml").to_dict()
     raw["correlations"] = [{"a": "market.supply_elasticity", "b": "market.price_elasticity",
                             "rho": 0.3}]
@@ -262,6 +263,12 @@ def _full_featured():
                             "gamma": _judgement(0.5, 0.0, 1.0)},
         "balloon": {"levers": ["precursor", "gun_flow"],
                     "cap": _judgement(0.2, 0.1, 0.5, "log units")}}
+    raw["outcomes"] = {
+        "years_lost_synthetic": _judgement(38.0, 35.0, 40.0, "years"),
+        "years_lost_substitution": _judgement(30.0, 20.0, 38.0, "years"),
+        "value_of_statistical_life": _judgement(13.2, 7.3, 18.3, "$M"),
+        "value_per_life_year": _judgement(0.5, 0.2, 1.0, "$M"),
+        "value_basis": "statistical_life"}
     raw["levers"]["financial"].update(ceiling=800.0, min_size=20.0, startup_cost=15.0)
     raw["levers"]["gun_flow"]["lock"] = 50.0
     # through the loader and back: the canonical form writes every field it keeps

@@ -56,9 +56,10 @@ def _params(raw):
         for key, value in spec.items():
             if isinstance(value, dict) and "confidence" in value:
                 out[f"levers.{lever}.{key}"] = value
-    for key, value in raw.get("mexico", {}).items():
-        if isinstance(value, dict) and "confidence" in value:
-            out[f"mexico.{key}"] = value
+    for table in ("mexico", "outcomes"):
+        for key, value in raw.get(table, {}).items():
+            if isinstance(value, dict) and "confidence" in value:
+                out[f"{table}.{key}"] = value
     return out
 
 

@@ -29,10 +29,10 @@ def load_file(name: str) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def solve(toml_text: str, phasing: bool = False):
+def solve(toml_text: str, phasing: bool = False, objective: str = "deaths"):
     """`decide.optimize` of a scenario given as TOML text (the cache key)."""
     return decide.optimize(decide.parse_scenario(toml_text.encode(), source="app settings"),
-                           phasing=phasing)
+                           phasing=phasing, objective=objective)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

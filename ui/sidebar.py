@@ -9,10 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from .library import DEFAULT, scenario_files
+from .outcomes import OBJECTIVE_LABELS
 from .session import on_pick, on_upload, reset_widgets
 from .url_state import W
 
-__all__ = ["render", "param_control"]
+__all__ = ["render", "param_control", "objective_control"]
 
 
 def _default(key, value):
@@ -41,6 +42,21 @@ def param_control(row):
     st.slider(f"{short} ({row.unit}){mark}", min_value=float(row.low),
               max_value=float(row.high), step=(row.high - row.low) / 100, key=W + key,
               help=help_text, format="%.4g")
+
+
+def objective_control(base):
+    """What to optimise: deaths, or, when the scenario's ``[outcomes]`` table allows,
+    years of life saved or the net benefit (session key ``objective``)."""
+    options = list(base.objectives())
+    if st.session_state.get("objective") not in options:
+        st.session_state["objective"] = "deaths"
+    st.selectbox("Objective", options, key="objective", format_func=OBJECTIVE_LABELS.get,
+                 disabled=len(options) == 1,
+                 help="Deaths averted; years of life saved (synthetic-opioid and "
+                      "substitution deaths valued by their years of life lost); or the "
+                      "net benefit: the value of what is averted minus the spend, "
+                      "discounted, which may leave money unspent. Needs the scenario's "
+                      "[outcomes] table.")
 
 
 def _params(params, prefix):
@@ -91,6 +107,7 @@ def render(base):
         st.checkbox("Plan year by year (phasing)", key="phasing",
                     help="Spend per lever per year; effects follow each lever's onset lag "
                          "and adaptation; late spending is credited in a tail window")
+        objective_control(base)
         _default("budget", float(base.budget))
         st.number_input("Budget ($M per year)", min_value=0.0, max_value=1e9, step=50.0,
                         key=W + "budget", help=f"Incremental spend, {base.dollar_year} dollars")
@@ -110,6 +127,9 @@ def render(base):
             st.text_area("One per line, e.g. financial >= 0.5 * counter_network",
                          key=W + "constraints", help="Linear in lever spends ($M per year): "
                          + ", ".join(base.lever_names))
+        if base.outcomes is not None:
+            with st.expander("Outcomes: years of life and money"):
+                _params(params, "outcomes.")
         if base.mexico is not None:
             with st.expander("Mexico violence"):
                 _default("max_mexico_homicides", base.max_mexico_homicides)

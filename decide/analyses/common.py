@@ -19,9 +19,12 @@ def report_progress(callback, done, total):
 
 
 def uncertain(sc, parameters=None):
+    """The parameters an analysis varies: those named, or by default every parameter
+    with a range except the ``[outcomes]`` values (deaths do not depend on them)."""
     table = sc.parameters().set_index("name", drop=False)
     if parameters is None:
-        return table[table["low"] < table["high"]]
+        return table[(table["low"] < table["high"]) & ~table["name"].str.startswith(
+            "outcomes.")]
     if not isinstance(parameters, str) and not hasattr(parameters, "__iter__"):
         raise ScenarioError("must be a parameter name or a list of them",
                             file="<analysis>", key="parameters", value=parameters)

@@ -12,11 +12,11 @@ Pareto) and `api` (`optimize`).
 from .api import ResultCache, optimize
 from .bounds import check_feasible, spend_bounds
 from .draws import solve_draws
-from .evaluation import deaths_by_year, evaluate, mexico_homicides
+from .evaluation import deaths_by_year, evaluate, mexico_homicides, objective_value
 from .result import Allocation, Status
 from .solvers import SOLVERS
 from .targets import least_cost, pareto
 
 __all__ = ["optimize", "ResultCache", "Allocation", "Status", "evaluate", "deaths_by_year",
-           "mexico_homicides", "check_feasible", "spend_bounds", "solve_draws", "least_cost",
-           "pareto", "SOLVERS"]
+           "mexico_homicides", "objective_value", "check_feasible", "spend_bounds",
+           "solve_draws", "least_cost", "pareto", "SOLVERS"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from ..arguments import check_int, check_real
-from ..scenario import Scenario
+from ..arguments import check_choice, check_int, check_real
+from ..errors import ScenarioError
+from ..scenario import OBJECTIVES, Scenario
 from .flat import optimize_flat
 from .phased import optimize_phased
 from .result import Allocation
@@ -49,8 +50,9 @@ class ResultCache:
 
 
 def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60,
-             phasing=False, cache: ResultCache | None = None):
-    """The allocation that minimises projected deaths, with a certified gap.
+             phasing=False, cache: ResultCache | None = None, objective="deaths"):
+    """The allocation that minimises projected deaths (or maximises another objective),
+    with a certified gap.
 
     Parameters
     ----------
@@ -67,6 +69,16 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60,
         window.
     cache : ResultCache, optional
         Reuse a result already computed for the same scenario content and options.
+    objective : {"deaths", "life_years", "net_benefit"}
+        ``deaths``: deaths averted over the horizon (discounted when the scenario
+        discounts). ``life_years``: years of life saved, valuing synthetic-opioid and
+        substitution deaths by their years of life lost (the ``[outcomes]`` table).
+        ``net_benefit``: the value of what is averted (a value of a statistical life, or
+        per life-year) minus the spend, both discounted, in $M; money whose next $1M
+        returns less than $1M is left unspent (``unspent_reason`` says so). The gap,
+        shadow prices and ``objective_value`` are in the objective's units
+        (``objective_unit``); deaths, life-years, money and Mexican homicides are
+        reported whatever the objective.
 
     Returns
     -------
@@ -79,6 +91,9 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60,
     InfeasibleError
         Floors, ceilings, locks, budget and constraints conflict (the message gives the
         amounts).
+    ScenarioError
+        An unknown objective, or one the scenario's ``[outcomes]`` table does not
+        support (naming the missing key); a net benefit with start-up costs.
     SolverError
         The solver failed, or the gap did not close.
 
@@ -93,16 +108,25 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60,
         time_limit = check_real("time_limit", time_limit, 0, 1e6, low_open=True,
                                 what="seconds", where="optimize")
     max_iterations = check_int("max_iterations", max_iterations, 1, 10_000, where="optimize")
-    key = (sc.sha256(), solver, time_limit, max_iterations, bool(phasing))
+    objective = check_choice("objective", objective, OBJECTIVES, where="optimize")
+    sc.outcome(objective)  # the scenario supports it, or a ScenarioError naming the key
+    for lv in sc.levers:
+        if objective == "net_benefit" and lv.startup_cost:
+            raise ScenarioError(
+                "the net-benefit objective does not count start-up costs as spend yet: "
+                "set the start-up cost to 0 (or fold it into the lever's cost) or optimise "
+                "deaths or life-years", file=sc.source,
+                key=f"levers.{lv.name}.startup_cost", value=lv.startup_cost)
+    key = (sc.sha256(), solver, time_limit, max_iterations, bool(phasing), objective)
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:
             return hit
     if phasing:
-        res = optimize_phased(sc, solver=solver, time_limit=time_limit)
+        res = optimize_phased(sc, solver=solver, time_limit=time_limit, objective=objective)
     else:
         res = optimize_flat(sc, solver=solver, time_limit=time_limit,
-                            max_iterations=max_iterations)
+                            max_iterations=max_iterations, objective=objective)
     if cache is not None:
         cache.put(key, res)
     return res

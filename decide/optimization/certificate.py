@@ -35,10 +35,11 @@ def money_eps(usable):
 
 
 def objective(x, inp, eps):
-    """``F(x) - eps * sum x``: (discounted) deaths averted over the horizon at flat
-    spend ``x`` ($M per year), less the eps term."""
-    yd = mdl.yearly_deaths_flat(x, inp)
-    return float((yd.averted * inp.discount).sum() - eps * x.sum())
+    """``F(x) - (c + eps) sum x``: the (discounted) outcome averted over the horizon at
+    flat spend ``x`` ($M per year), less its spend cost ``c = inp.spend_cost`` and the
+    eps term (objective units: deaths, life-years or $M)."""
+    yd = mdl.yearly_deaths_flat(x, inp).valued(inp.outcome)
+    return float((yd.averted * inp.discount).sum() - (eps + inp.spend_cost) * x.sum())
 
 
 def greedy_fill(g, width, room):
@@ -77,18 +78,22 @@ def project(x, lower, upper, budget):
 
 def gap(x, value, upper_bound, inp, eps, lower, upper, budget, usable):
     """Certified gap at ``x``: the smaller of the LP's bound and the concavity bound
-    ``F(x) + max g.(x' - x)``, minus ``F(x)``, plus the eps term on unspent budget."""
+    ``G(x) + max g.(x' - x)``, minus ``G(x)``, plus the eps term on unspent budget
+    (objective units)."""
+    cost = inp.spend_cost
     if inp.interactions:  # min() kinks: right derivatives need not be supergradients
         fw_bound = np.inf
     else:
-        grad = mdl.averted_gradient_flat(x, inp, inp.discount) - eps
+        grad = mdl.averted_gradient_flat(x, inp, inp.discount) - (eps + cost)
         fw_bound = value + float(grad @ (linear_max(grad, lower, upper, budget) - x))
     # The LP's optimum is a bound only up to the solver's tolerances (~1e-7 relative,
-    # seen up to ~2e-6 with HiGHS on 1e5-death objectives): widen it before use.
-    lp_bound = upper_bound + LP_MARGIN * abs(upper_bound)
+    # seen up to ~2e-6 with HiGHS on 1e5-death objectives): widen it before use. A net
+    # benefit is a difference of two large terms: widen relative to the gross value.
+    lp_bound = upper_bound + LP_MARGIN * (abs(upper_bound) + cost * usable)
     return max(min(lp_bound, fw_bound) - value, 0.0) + eps * (usable - x.sum())
 
 
-def tolerance(value, eps, x):
-    """max(0.01% of deaths averted, 0.01 deaths)."""
-    return max(GAP_REL * (value + eps * x.sum()), GAP_ABS)
+def tolerance(value, eps, x, cost=0.0):
+    """max(0.01% of the outcome averted, 0.01) in the objective's units (``value`` is
+    net of the eps term and of a net benefit's spend cost ``cost`` per $M a year)."""
+    return max(GAP_REL * (value + (eps + cost) * x.sum()), GAP_ABS)

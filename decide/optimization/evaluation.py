@@ -16,7 +16,8 @@ from ..errors import ScenarioError
 from ..scenario import Scenario, suggest
 from .bounds import homicide_coefficients
 
-__all__ = ["evaluate", "deaths_by_year", "mexico_homicides", "as_plan"]
+__all__ = ["evaluate", "deaths_by_year", "mexico_homicides", "as_plan", "objective_value",
+           "outcome_totals"]
 
 _SPEND = Interval(0, math.inf, "$M per year")
 
@@ -101,6 +102,70 @@ def deaths_by_year(sc: Scenario, allocation) -> pd.DataFrame:
     return pd.DataFrame({"year": np.arange(1, sc.horizon + 1), "baseline": yd.baseline,
                          "plan": yd.total, "synthetic": yd.synthetic,
                          "substitution": yd.substitution})
+
+
+def objective_value(sc: Scenario, allocation, objective="deaths") -> float:
+    """The optimiser's objective for any allocation or plan, over the horizon.
+
+    ``sum_u w_u [v_s (baseline - synthetic)_u - v_sub substitution_u] - per_musd sum_u
+    w_u spend_u``: deaths averted (``v_s = v_sub = 1``), life-years saved (years of life
+    lost per death of each kind) or the net benefit in $M (value per death, less the
+    spend), each discounted by the scenario's rate (``w_u = (1 + r)^-(u - 1)``). It is
+    computed from the yearly deaths (`deaths_by_year`), not from the optimiser's
+    weighted kernel, so that the two reconcile.
+
+    Parameters
+    ----------
+    sc : Scenario
+    allocation : Mapping[str, float] or pandas.Series or pandas.DataFrame
+        As for `evaluate`.
+    objective : {"deaths", "life_years", "net_benefit"}
+
+    Returns
+    -------
+    float
+        Objective units: deaths, life-years or $M.
+    """
+    plan = as_plan(sc, allocation)
+    inp = sc.model_inputs(objective=objective)
+    yd = _yearly(sc, allocation).valued(inp.outcome)
+    value = float((yd.averted * inp.discount).sum())
+    if inp.outcome.per_musd:
+        value -= float(inp.outcome.per_musd * (plan.sum(axis=1) * inp.discount).sum())
+    return value
+
+
+def outcome_totals(sc: Scenario, allocation, objective="deaths", by_year=None):
+    """The `Allocation` fields of the objective and of the outcomes beyond deaths.
+
+    Returns
+    -------
+    dict
+        ``objective``, ``objective_unit``, ``objective_value`` (`objective_value`),
+        ``baseline_life_years`` and ``life_years_averted`` (undiscounted; None without
+        ``[outcomes]`` years lost), ``benefit_musd`` and ``cost_musd`` (discounted over
+        the horizon; None without a money value).
+    """
+    plan = as_plan(sc, allocation)
+    out = {"objective": objective, "objective_unit": sc.outcome(objective).unit,
+           "objective_value": objective_value(sc, allocation, objective),
+           "baseline_life_years": None, "life_years_averted": None, "benefit_musd": None,
+           "cost_musd": None}
+    objectives = sc.objectives()
+    if "life_years" in objectives:
+        if by_year is None:
+            by_year = deaths_by_year(sc, allocation)
+        yd = mdl.YearlyDeaths(*(by_year[k].to_numpy() for k in
+                                ("baseline", "synthetic", "substitution")))
+        ly = yd.valued(sc.outcome("life_years"))
+        out.update(baseline_life_years=float(ly.baseline.sum()),
+                   life_years_averted=float(ly.averted.sum()))
+    if "net_benefit" in objectives:
+        inp = sc.model_inputs(objective="net_benefit")
+        cost = float((plan.sum(axis=1) * inp.discount).sum())
+        out.update(benefit_musd=objective_value(sc, allocation, "net_benefit") + cost,
+                   cost_musd=cost)
+    return out
 
 
 def mexico_homicides(sc, allocation):

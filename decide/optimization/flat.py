@@ -1,8 +1,9 @@
 """The flat allocation (the same spend every year), solved to a certified gap.
 
 The optimiser refines an outer-approximation LP (`decide.optimization.lp`) until its
-certified gap, the LP's upper bound on deaths averted minus the model's deaths averted
-at the LP's allocation, is at most ``max(0.01% of deaths averted, 0.01 deaths)``
+certified gap, the LP's upper bound on the objective (deaths averted by default;
+life-years or net benefit) minus the model's value at the LP's allocation, is at most
+``max(0.01% of the outcome averted, 0.01)`` in the objective's units
 (`decide.optimization.certificate`). Within the Newton engine's scope its smooth optimum
 seeds the first round. Shadow prices come from the KKT conditions at the certified
 allocation (model gradients); with custom constraints or the Mexico cap the budget and
@@ -27,15 +28,17 @@ from .solvers import make_solver, quiet_stdout
 __all__ = ["optimize_flat"]
 
 
-def optimize_flat(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60):
+def optimize_flat(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60,
+                  objective="deaths"):
     """The certified optimal flat allocation (see `decide.optimization.api.optimize`)."""
     started = time.perf_counter()
     check_feasible(sc)
-    inp = sc.model_inputs()
+    inp = sc.model_inputs(objective=objective)
     lower, upper = spend_bounds(sc)
     budget = sc.budget
     usable = min(budget, upper.sum())
-    eps = money_eps(usable)
+    # a net benefit prices spend itself: no tie-breaker
+    eps = 0.0 if inp.outcome.per_musd else money_eps(usable)
     rows = extra_rows(sc)
     min_size = np.array([lv.min_size or 0.0 for lv in sc.levers])
     startup = np.array([lv.startup_cost / sc.horizon for lv in sc.levers])
@@ -51,7 +54,7 @@ def optimize_flat(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations
     x, gap, iteration, limited = lpmod.refine(
         lp, solve, lower, upper, budget, eps, usable, coupled=bool(lp.funded or rows),
         max_iterations=max_iterations,
-        seed=None if (rows or milp) else (lambda: _fast_seed(sc)),
+        seed=None if (rows or milp) else (lambda: _fast_seed(sc, objective)),
         on_time_limit=lambda: _relaxed_bound(lp, solver), solver=solver)
     warnings, status = [], Status.OPTIMAL
     if limited:
@@ -61,8 +64,8 @@ def optimize_flat(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations
     duals = lpmod.row_duals(lp, solver) if rows and not milp else {}
     funded = {i: bool(x[i] > 1e-9) for i in lp.funded}
     return build_allocation(sc, x, float(gap), solver, iteration, time.perf_counter() - started,
-                       duals=duals, funded=funded, warnings=tuple(warnings),
-                            status=status)
+                            duals=duals, funded=funded, warnings=tuple(warnings),
+                            status=status, objective=objective)
 
 
 def _relaxed_bound(lp, solver):
@@ -76,11 +79,11 @@ def _relaxed_bound(lp, solver):
     return float(pulp.value(relaxed.objective))
 
 
-def _fast_seed(sc):
+def _fast_seed(sc, objective="deaths"):
     """The fast engine's certified optimum for ``sc``, or None when out of its scope."""
     if not newton.in_scope(sc):
         return None
-    b = newton.batch_inputs(sc, {}, 1)
+    b = newton.batch_inputs(sc, {}, 1, objective)
     x, certified = newton.solve_batch(b, threads=1)
     return x[0] if certified[0] else None
 

@@ -286,17 +286,25 @@ def define_linear_caps(lp: AllocationLP):
 
 
 def define_objective(lp: AllocationLP, eps):
-    """Maximise (discounted) deaths averted over the U years, less ``eps`` per $M."""
+    """Maximise the (discounted) outcome averted over the U years (deaths, or what
+    ``inp.outcome`` counts: the weights ``(1 - phi, phi)`` become ``(v_s - phi v_sub,
+    phi v_sub)``), less ``eps`` per $M and, for a net benefit, the discounted spend:
+    a flat plan's spend costs ``sum_u w_u`` per $M a year, plan year t's ``w_t``."""
     inp, cost = lp.inp, lp.prog.cost
     scale = inp.baseline * inp.discount
-    phi = inp.substitution
+    w_all, w_dem = inp.outcome_weights
     for u, col in enumerate(lp.v_all):
-        cost[col] = float(scale[u] * (1 - phi))
+        cost[col] = float(scale[u] * w_all)
     if lp.v_dem is not None:
         for u, col in enumerate(lp.v_dem):
-            cost[col] = float(scale[u] * phi)
-    for col in lp.x.ravel():
-        cost[col] = -float(eps * lp.money)
+            cost[col] = float(scale[u] * w_dem)
+    L, P = lp.x.shape
+    per_musd = inp.outcome.per_musd
+    spend = np.zeros(P) if not per_musd else \
+        per_musd * (inp.discount[:P] if P > 1 else np.array([inp.discount.sum()]))
+    for t in range(P):
+        for col in lp.x[:, t]:
+            cost[col] = -float((eps + spend[t]) * lp.money)
 
 
 def spend_model(lower, upper, budget, rows=(), money=1.0):

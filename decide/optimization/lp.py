@@ -31,8 +31,9 @@ def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0, rows=(), min
     budget : float
         $M per year.
     eps : float
-        Deaths per $M subtracted from the objective so that money with no effect is left
-        unspent rather than parked on an idle lever.
+        Objective units per $M subtracted from the objective so that money with no
+        effect is left unspent rather than parked on an idle lever (a net benefit's spend
+        cost, ``inp.spend_cost``, is added by `formulation.define_objective`).
     rows : sequence of (name, coefficients (L,), sense, rhs)
         Extra linear rows on spend in $M per year (custom constraints, the Mexico cap).
     min_size, startup : array_like, shape (L,), optional
@@ -108,6 +109,7 @@ def refine(lp, solve, lower, upper, budget, eps, usable, coupled, max_iterations
     time_limited : bool
     """
     inp = lp.inp
+    cost = inp.spend_cost
     for iteration in range(1, max_iterations + 1):
         x_lp, bound, y_all, y_dem = solve(lp)
         limited = bool(lp.funded and lp.time_limited)
@@ -118,7 +120,7 @@ def refine(lp, solve, lower, upper, budget, eps, usable, coupled, max_iterations
         gap = certified_gap(x, value, bound, inp, eps, lower, upper, budget, usable)
         if limited:
             return x, gap, iteration, True
-        if gap > tolerance(value, eps, x) and iteration == 1 and seed is not None:
+        if gap > tolerance(value, eps, x, cost) and iteration == 1 and seed is not None:
             # The fast engine's smooth optimum (when in scope) usually certifies at once
             # against this LP's bound or its own closed-form bound: no second LP.
             seed_x = seed()
@@ -128,14 +130,14 @@ def refine(lp, solve, lower, upper, budget, eps, usable, coupled, max_iterations
                                          budget, usable)
                 if seed_gap < gap:
                     x, value, gap = seed_x, seed_value, seed_gap
-        if gap <= tolerance(value, eps, x):
+        if gap <= tolerance(value, eps, x, cost):
             return x, gap, iteration, False
         _, z_all, z_dem = (a[0] for a in log_reduction((inp.profile * x[:, None])[None],
                                                        inp.draws))
         add_response_cuts(lp, np.stack([x, x_lp], axis=1))
         add_outcome_cuts(lp, np.stack([y_all, z_all], axis=1), np.stack([y_dem, z_dem], axis=1))
-    raise SolverError(f"the certified gap ({gap:.4g} deaths) did not close to tolerance "
-                      f"after {max_iterations} LP solves", solver=solver,
+    raise SolverError(f"the certified gap ({gap:.4g} {inp.outcome.unit}) did not close to "
+                      f"tolerance after {max_iterations} LP solves", solver=solver,
                       status="gap not closed")
 
 
@@ -166,7 +168,7 @@ def solve_lp(lp, solver="cbc", time_limit=None):
     x : ndarray, shape (L,)
         $M per year.
     value : float
-        LP objective, deaths averted (objective units).
+        LP objective (objective units: deaths averted, life-years or $M).
     y_all, y_dem : ndarray, shape (T,)
         The LP's log-unit sums per year (points for the next cuts).
 
@@ -201,8 +203,9 @@ def solve_lp(lp, solver="cbc", time_limit=None):
 
 
 def row_duals(lp, solver):
-    """Duals of the budget and the named extra rows, as deaths averted per $1M a year of
-    relaxation (sign-normalised across solvers: CBC and HiGHS report opposite signs)."""
+    """Duals of the budget and the named extra rows, in objective units (deaths averted
+    by default) per $1M a year of relaxation (sign-normalised across solvers: CBC and
+    HiGHS report opposite signs)."""
     out = {}
     if lp.funded:
         return out  # a MILP has no duals

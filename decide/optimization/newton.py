@@ -2,7 +2,9 @@
 
 Scope: flat allocations with a budget and per-lever floors, ceilings and locks, every
 lever with a ``saturating`` response (smooth and strictly concave, so each draw has one
-optimum). For N draws at once it maximises (discounted) deaths averted ``F(x)``:
+optimum). For N draws at once it maximises (discounted) deaths averted ``F(x)`` (or the
+outcome the batch's `models.deaths.Outcome` counts, less a net benefit's spend cost
+``c sum x``: the same objective as the LP and the certificate):
 
 1. each draw starts at the vertex the linear model at its floors prefers (the budget
    poured into the levers in order of their first-dollar value); where the gradient
@@ -65,8 +67,10 @@ class Batch(mdl.Draws):
     upper: np.ndarray  # (N, L)
     budget: np.ndarray  # (N,)
     discount: np.ndarray  # (T,) objective weight per year
+    cost: np.ndarray | None = None  # (N,) objective units per $M a year (net benefit)
+    unit: float = 1.0  # objective units per death (scales the certificate's tolerance)
 
-    SHARED = (*mdl.Draws.SHARED, "discount")
+    SHARED = (*mdl.Draws.SHARED, "discount", "unit")
 
     @property
     def scale(self):
@@ -106,7 +110,7 @@ def in_scope(sc):
             and not sc.interactions)
 
 
-def batch_inputs(sc, values, n):
+def batch_inputs(sc, values, n, objective="deaths"):
     """Build a `Batch` from per-draw parameter values.
 
     Parameters
@@ -116,27 +120,40 @@ def batch_inputs(sc, values, n):
         Arrays of length ``n`` keyed by parameter name (as in ``sc.parameters()``);
         missing parameters take their base value. ``"budget"`` may be given too.
     n : int
+    objective : {"deaths", "life_years", "net_benefit"}
+        What the batch maximises (`decide.scenario.Scenario.outcome`).
     """
-    draws = sc.model_inputs(values=values, n=n).draws
+    inp = sc.model_inputs(values=values, n=n, objective=objective)
+    draws = inp.draws
     lower, upper = spend_bounds(sc)
     budget = values.get("budget")
     budget = np.full(n, float(sc.budget)) if budget is None else np.asarray(budget, float)
     no_ceiling = np.array([lv.ceiling is None and lv.lock is None for lv in sc.levers])
     upper = np.where(no_ceiling[None, :], budget[:, None], upper[None, :])
+    discount = mdl.discount_weights(sc.horizon, sc.discount_rate)
+    out = inp.outcome
     return Batch(**{k: v for k, v in vars(draws).items() if not k.startswith("_")},
                  lower=np.broadcast_to(lower, (n, len(lower))).copy(), upper=upper,
-                 budget=budget, discount=mdl.discount_weights(sc.horizon, sc.discount_rate))
+                 budget=budget, discount=discount,
+                 cost=np.full(n, out.per_musd * discount.sum()) if out.per_musd else None,
+                 unit=out.scale)
 
 
 def _objective(b: Batch, x, order=0):
-    """Weighted deaths averted F (N,), and its gradient (N, L) and Hessian (N, L, L)
-    (`models.deaths.flat_averted`; for a `MeanBatch`, the mean over its draws)."""
+    """The objective G = F - c sum x (N,), and its gradient (N, L) and Hessian
+    (N, L, L): F the weighted outcome averted (`models.deaths.flat_averted`), ``c`` a
+    net benefit's spend cost (none otherwise); for a `MeanBatch`, the mean over its
+    draws."""
     if isinstance(b, MeanBatch):
         n = len(b.draws)
         f, g, h = _objective(b.draws, np.repeat(x, n, axis=0), order)
         mean = [None if a is None else a.mean(axis=0)[None] for a in (g, h)]
         return (f.mean(keepdims=True), *mean)
-    return mdl.flat_averted(x, b, b.discount, order=order)
+    f, g, h = mdl.flat_averted(x, b, b.discount, order=order)
+    if b.cost is not None:
+        f = f - b.cost * x.sum(axis=1)
+        g = None if g is None else g - b.cost[:, None]
+    return f, g, h
 
 
 def certificate(b: Batch, x):
@@ -469,7 +486,8 @@ def solve_batch(b: Batch, threads=None, *, with_deaths=False):
         $M per year.
     certified : ndarray of bool, shape (N,)
         True where the closed-form certificate is within 1e-10 of the draw's deaths
-        (the others must be re-solved by the LP).
+        (times ``b.unit``, the objective's units per death) (the others must be
+        re-solved by the LP).
     deaths : ndarray, shape (N,)
         Only with ``with_deaths``.
     """
@@ -487,6 +505,7 @@ def solve_batch(b: Batch, threads=None, *, with_deaths=False):
 def _solve(b: Batch):
     """`solve_batch` in this thread: ``(x, certified, deaths)``."""
     n, n_lev = b.lower.shape
+    unit = getattr(b, "unit", 1.0)  # a MeanBatch counts deaths
     x = b.lower.copy()
     gap = np.zeros(n)
     deaths = np.zeros(n)
@@ -522,7 +541,7 @@ def _solve(b: Batch):
             xq = _trim(s2, xq, fr[todo])
             gq, dq = _certify(s2, xq)
             x[idx[todo]], gap[idx[todo]], deaths[idx[todo]] = xq, gq, dq
-            todo = todo[~(conv & _within(gq, dq))]
+            todo = todo[~(conv & _within(gq, dq, unit))]
         # the barrier for what SQP left: an interior start, two schedules
         t = np.where(active, 0.5 * rm / np.maximum(wd.sum(axis=1), 1e-300), 0.5)
         x0 = sub.lower + wd * np.minimum(t, 0.5)[:, None]
@@ -534,10 +553,10 @@ def _solve(b: Batch):
             xp = _polish(s2, xb, fr[todo], active[todo], X[todo], fs[todo])
             gp, dp = _certify(s2, xp)
             x[idx[todo]], gap[idx[todo]], deaths[idx[todo]] = xp, gp, dp
-            todo = todo[~_within(gp, dp)]
+            todo = todo[~_within(gp, dp, unit)]
     if rest.size:
         gap[rest], deaths[rest] = _certify(_rows(b, rest), x[rest])
-    return x, _within(gap, deaths), deaths
+    return x, _within(gap, deaths, unit), deaths
 
 
 def _trim(b: Batch, x, free):
@@ -565,9 +584,10 @@ def _certify(b: Batch, x):
     return certificate(b, x), batch_deaths(b, x)
 
 
-def _within(gap, deaths):
-    """Certified: the certificate within 1e-10 of the draw's deaths."""
-    return gap <= _CERT_REL * np.maximum(deaths, 1.0)
+def _within(gap, deaths, unit=1.0):
+    """Certified: the certificate within 1e-10 of the draw's deaths (converted to the
+    objective's units by ``unit`` per death)."""
+    return gap <= _CERT_REL * np.maximum(deaths * unit, 1.0)
 
 
 def averted_and_gradient(b: Batch, x):

@@ -30,8 +30,8 @@ from ..errors import InfeasibleError, SolverError
 from . import formulation as fm
 from .bounds import check_feasible, extra_rows, spend_bounds
 from .certificate import GAP_ABS, GAP_REL, LP_MARGIN, TANGENT_GRID
-from .evaluation import deaths_by_year, evaluate, mexico_homicides
-from .result import Allocation, safe_div
+from .evaluation import deaths_by_year, evaluate, mexico_homicides, outcome_totals
+from .result import Allocation, price_name, safe_div
 from .solvers import make_solver, quiet_stdout
 
 __all__ = ["optimize_phased", "phased_lp", "phased_objective", "extend_plan"]
@@ -46,8 +46,8 @@ def extend_plan(plan, tail_years):
     return np.vstack([plan, np.zeros((tail_years, plan.shape[1]))])
 
 
-def _inputs(sc, tail):
-    return sc.model_inputs(horizon=sc.horizon + tail)
+def _inputs(sc, tail, objective="deaths"):
+    return sc.model_inputs(horizon=sc.horizon + tail, objective=objective)
 
 
 def phased_objective(sc, plan):
@@ -85,7 +85,7 @@ def _check(sc, lower):
                                   f"${floors:,.0f}M a year, above year_max ${year_max:,.0f}M")
 
 
-def phased_lp(sc):
+def phased_lp(sc, objective="deaths"):
     """The phased plan's LP with its first cuts (no solve).
 
     Returns
@@ -93,7 +93,8 @@ def phased_lp(sc):
     lp : formulation.AllocationLP
         Spend columns per lever and plan year, effects over the horizon plus the tail.
     eps : float
-        Deaths per $M subtracted from the objective.
+        Objective units per $M subtracted from the objective (0 for a net benefit,
+        whose discounted spend enters the objective instead).
     """
     lower, upper = spend_bounds(sc)
     yearly, envelope, year_min, year_max = _yearly_limits(sc)
@@ -101,7 +102,7 @@ def phased_lp(sc):
     T, L = sc.horizon, len(sc.levers)
     tail = int(sc.phasing.get("tail_years", 3))
     U = T + tail
-    inp = _inputs(sc, tail)
+    inp = _inputs(sc, tail, objective)
     kern = timing.kernel(inp.profile)  # (L, U)
     money = float(max(year_max, 1.0))
     # effective spend in year u of plan year t's spend: the kernel k(u - t)
@@ -114,7 +115,7 @@ def phased_lp(sc):
     fm.define_yearly_limits(lp, yearly, envelope, year_min, year_max)
     fm.define_rows(lp, extra_rows(sc), horizon=T)
     fm.define_linear_caps(lp)
-    eps = 1e-5 / max(year_max * T, 1.0)
+    eps = 0.0 if inp.outcome.per_musd else 1e-5 / max(year_max * T, 1.0)
     fm.define_objective(lp, eps)
     scale = np.where(inp.cap > 0, inp.cap / np.maximum(inp.slope0, 1e-300), 0.0)
     cuts = []  # (lever, year, effective spend)
@@ -135,8 +136,11 @@ def phased_lp(sc):
     return lp, eps
 
 
-def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
-    """The plan (spend per lever per year) that minimises projected deaths.
+def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80,
+                    objective="deaths"):
+    """The plan (spend per lever per year) that minimises projected deaths (or maximises
+    ``objective``: see `decide.optimization.api.optimize`; a net benefit discounts each
+    plan year's spend like that year's outcomes).
 
     See the module docstring for the model of effects and the tail window. Yearly
     limits: ``budget`` a year, or, when the scenario's ``[phasing]`` table gives an
@@ -159,8 +163,10 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
     T = sc.horizon
     tail = int(sc.phasing.get("tail_years", 3))
     U = T + tail
-    lp, eps = phased_lp(sc)
+    lp, eps = phased_lp(sc, objective)
     inp, money = lp.inp, lp.money
+    # a net benefit's spend cost per $M in each plan year (objective units)
+    cost_t = inp.outcome.per_musd * inp.discount[:T] if inp.outcome.per_musd else None
     view = fm.PulpView(lp.prog, "phased")
 
     best, best_val = None, -np.inf
@@ -177,12 +183,18 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
         bound = float(pulp.value(prob.objective))
         bound += LP_MARGIN * abs(bound)
         ext = extend_plan(plan, tail)
-        yd = mdl.yearly_deaths(ext, inp)
+        yd = mdl.yearly_deaths(ext, inp).valued(inp.outcome)
         value = float((yd.averted * inp.discount).sum()) - eps * plan.sum()
+        if cost_t is not None:
+            value -= float(plan.sum(axis=1) @ cost_t)
         if value > best_val:
             best, best_val = plan, value
         gap = max(bound - best_val, 0.0)
-        if gap <= max(GAP_REL * (best_val + eps * best.sum()), GAP_ABS):
+        gross = best_val + eps * best.sum() + (
+            0.0 if cost_t is None else float(best.sum(axis=1) @ cost_t))
+        if cost_t is not None:  # the solver's tolerance acts on the gross terms
+            gap = max(bound + LP_MARGIN * gross - best_val, 0.0)
+        if gap <= max(GAP_REL * gross, GAP_ABS):
             break
         eff = timing.effective_spend(ext, inp.profile)
         d = inp.draws
@@ -200,10 +212,12 @@ def optimize_phased(sc, *, solver="cbc", time_limit=None, max_iterations=80):
     duals = {name: abs(float(c.pi or 0.0)) / money for name, c in prob.constraints.items()
              if name.startswith("budget_")}
     return _phased_allocation(sc, best, gap, solver, iteration, time.perf_counter() - started,
-                              duals, tail, inp)
+                              duals, tail, _inputs(sc, tail), objective,
+                              best_val + eps * best.sum())
 
 
-def _phased_allocation(sc, plan, gap, solver, iterations, seconds, duals, tail, inp):
+def _phased_allocation(sc, plan, gap, solver, iterations, seconds, duals, tail, inp,
+                       objective="deaths", value=None):
     names = sc.lever_names
     frame = pd.DataFrame(plan, columns=names,
                          index=pd.RangeIndex(1, sc.horizon + 1, name="year"))
@@ -235,12 +249,25 @@ def _phased_allocation(sc, plan, gap, solver, iterations, seconds, duals, tail, 
                                    for s, a in zip(mean, averted_without)],
         "reduced_cost": np.nan,
     })
+    totals = outcome_totals(sc, frame, objective, by_year=by_year)
+    # the optimiser's objective: the horizon and the tail window
+    totals["objective_value"] = value
+    unspent, reason = 0.0, ""
+    if objective == "net_benefit":  # money may be left unspent: say how much and why
+        yearly, envelope, _, _ = _yearly_limits(sc)
+        limit = yearly * sc.horizon if yearly is not None else envelope
+        left = max(limit - float(plan.sum()), 0.0) / sc.horizon
+        if left > 1e-6 * max(sc.budget, 1.0):
+            unspent = left
+            reason = ("under the net-benefit objective the plan's next $1M returns less "
+                      "than it costs (discounted, horizon and tail window): "
+                      f"${left:,.1f}M a year on average is left unspent")
     res = Allocation(
         scenario=sc, spend=pd.Series(mean, index=pd.Index(names, name="lever"), name="spend"),
         plan=frame, deaths=deaths, deaths_by_year=by_year, baseline_deaths=baseline,
         deaths_averted=baseline - deaths, gap=float(gap),
-        shadow_prices=bounds["right"].rename("deaths_averted_per_musd"),
-        shadow_price_bounds=bounds, table=table, unspent=0.0, unspent_reason="",
+        shadow_prices=bounds["right"].rename(price_name(objective)),
+        shadow_price_bounds=bounds, table=table, unspent=unspent, unspent_reason=reason,
         solver=solver, iterations=iterations, solve_seconds=seconds,
-        mexico_homicides=mexico_homicides(sc, frame))
+        mexico_homicides=mexico_homicides(sc, frame), **totals)
     return replace(res, tail_deaths_averted=tail_averted, phased=True)

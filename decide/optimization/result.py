@@ -14,9 +14,10 @@ from models import deaths as mdl
 from ..scenario import Scenario
 from .bounds import money_text, row_label, spend_bounds
 from .certificate import GAP_ABS
-from .evaluation import deaths_by_year, mexico_homicides
+from .evaluation import deaths_by_year, mexico_homicides, outcome_totals
 
-__all__ = ["Allocation", "Status", "build_allocation", "safe_div"]
+__all__ = ["Allocation", "Status", "build_allocation", "safe_div", "price_name",
+           "outcome_columns", "unit_key", "value_text"]
 
 
 class Status(enum.StrEnum):
@@ -55,11 +56,13 @@ class Allocation:
     baseline_deaths, deaths_averted : float
         Deaths over the horizon with no new spending, and the difference.
     gap : float
-        Certified bound on how many more deaths the true optimum could avert
-        (discounted deaths when the scenario discounts).
+        Certified bound on how much more of the objective the true optimum could reach,
+        in the objective's units (``objective_unit``): deaths averted (discounted deaths
+        when the scenario discounts), life-years, or $M of net benefit.
     shadow_prices : pandas.Series
-        Deaths averted over the horizon per extra $1M a year: ``budget`` (the next $1M)
-        and ``floor.<lever>`` / ``ceiling.<lever>`` / ``lock.<lever>`` for binding ones.
+        The objective over the horizon per extra $1M a year (deaths averted unless the
+        objective is another): ``budget`` (the next $1M) and ``floor.<lever>`` /
+        ``ceiling.<lever>`` / ``lock.<lever>`` for binding ones.
     shadow_price_bounds : pandas.DataFrame
         Left and right values of each shadow price (they differ at a breakpoint).
     table : pandas.DataFrame
@@ -68,9 +71,18 @@ class Allocation:
         ``marginal_deaths_averted_per_musd`` (per extra $1M a year),
         ``cost_per_death_averted`` ($M over the horizon per death averted),
         ``reduced_cost`` (marginal minus the budget's shadow price: deaths averted
-        gained, if positive, or lost, if negative, per $1M a year moved onto the lever).
+        gained, if positive, or lost, if negative, per $1M a year moved onto the lever;
+        in the objective's units, from ``marginal_objective_per_musd``, when the
+        objective is not deaths). With an ``[outcomes]`` table, also
+        ``life_years_averted`` (attributed, undiscounted) and, with a money value,
+        ``benefit_musd`` (discounted value of what the lever averts), ``cost_musd``
+        (its discounted spend over the horizon), ``net_benefit_musd`` and
+        ``benefit_cost_ratio``; under another objective than deaths,
+        ``marginal_objective_per_musd`` (the objective per extra $1M a year, net of a
+        net benefit's spend cost).
     unspent : float
-        Budget left unspent, $M per year; ``unspent_reason`` says why.
+        Budget left unspent, $M per year; ``unspent_reason`` says why (under a net
+        benefit: where the next $1M returns less than it costs).
     mexico_homicides : float or None
         Additional homicides in Mexico over the horizon (None without a [mexico] table).
     warnings : tuple of str
@@ -78,6 +90,21 @@ class Allocation:
     solver : str
     iterations : int
         LP solves used to reach the gap.
+    objective : str
+        What was optimised: ``deaths``, ``life_years`` or ``net_benefit``.
+    objective_unit : str
+        ``deaths``, ``life-years`` or ``$M``: the units of ``objective_value``,
+        ``gap`` and ``shadow_prices``.
+    objective_value : float or None
+        The optimiser's objective at this allocation: the discounted outcome averted
+        over the horizon (plus the tail window for a phased plan), less a net benefit's
+        discounted spend (`decide.optimization.evaluation.objective_value`).
+    baseline_life_years, life_years_averted : float or None
+        Years of life lost over the horizon with no new spending, and the years this
+        allocation saves (undiscounted; None without ``[outcomes]`` years lost).
+    benefit_musd, cost_musd : float or None
+        The discounted value of the outcomes averted and the discounted spend over the
+        horizon, $M (None without an ``[outcomes]`` money value).
     """
 
     scenario: Scenario
@@ -102,6 +129,26 @@ class Allocation:
     cost_gap: float | None = None  # least_cost only: $M per year
     tail_deaths_averted: float | None = None  # phased plans: deaths averted in the tail
     phased: bool = False
+    objective: str = "deaths"
+    objective_unit: str = "deaths"
+    objective_value: float | None = None
+    baseline_life_years: float | None = None
+    life_years_averted: float | None = None
+    benefit_musd: float | None = None
+    cost_musd: float | None = None
+
+    @property
+    def net_benefit_musd(self):
+        """Discounted value of the outcomes averted minus the discounted spend, $M
+        (None without a money value)."""
+        return None if self.benefit_musd is None else self.benefit_musd - self.cost_musd
+
+    @property
+    def benefit_cost_ratio(self):
+        """Discounted benefit per discounted $ spent (NaN when nothing is spent; None
+        without a money value)."""
+        return None if self.benefit_musd is None else safe_div(self.benefit_musd,
+                                                               self.cost_musd)
 
     def equals(self, other) -> bool:
         """Value equality: same scenario content, numbers and tables (``solve_seconds``
@@ -131,19 +178,36 @@ class Allocation:
         return replace(self, **{f: getattr(self, f).copy() for f in _FRAMES})
 
     def summary(self):
-        """Headline figures as a plain dict (for exports and the CLI)."""
+        """Headline figures as a plain dict (for exports and the CLI): the objective,
+        deaths, the gap in the objective's units (``gap_deaths``, ``gap_life_years`` or
+        ``gap_musd``), life-years and money when the scenario has them."""
+        extra = {}
+        if self.life_years_averted is not None:
+            extra.update(baseline_life_years=self.baseline_life_years,
+                         life_years_lost=self.baseline_life_years - self.life_years_averted,
+                         life_years_averted=self.life_years_averted)
+        if self.benefit_musd is not None:
+            extra.update(value_basis=self.scenario.value_basis,
+                         benefit_musd=self.benefit_musd, cost_musd=self.cost_musd,
+                         net_benefit_musd=self.net_benefit_musd,
+                         benefit_cost_ratio=self.benefit_cost_ratio)
         return {
             "scenario": self.scenario.name,
             "budget_musd_per_year": self.scenario.budget,
             "horizon_years": self.scenario.horizon,
             "dollar_year": self.scenario.dollar_year,
+            "objective": self.objective,
+            "objective_unit": self.objective_unit,
+            "objective_value": self.objective_value,
             "baseline_deaths": self.baseline_deaths,
             "projected_deaths": self.deaths,
             "deaths_averted": self.deaths_averted,
-            "gap_deaths": self.gap,
+            f"gap_{unit_key(self.objective_unit)}": self.gap,
+            **extra,
             "cost_per_death_averted_musd": safe_div(
                 float(self.spend.sum()) * self.scenario.horizon, self.deaths_averted),
-            "budget_shadow_price_deaths_per_musd": float(self.shadow_prices["budget"]),
+            f"budget_shadow_price_{unit_key(self.objective_unit)}_per_musd":
+                float(self.shadow_prices["budget"]),
             "unspent_musd_per_year": self.unspent,
             "unspent_reason": self.unspent_reason,
             "mexico_homicides": self.mexico_homicides,
@@ -159,13 +223,31 @@ def safe_div(a, b):
     return float(a / b) if b > 1e-9 else float("nan")
 
 
+#: Key fragment of each objective unit (``gap_deaths``, ``gap_life_years``, ``gap_musd``).
+_UNIT_KEYS = {"deaths": "deaths", "life-years": "life_years", "$M": "musd"}
+
+
+def unit_key(unit):
+    """The key fragment of an objective unit: ``deaths``, ``life_years`` or ``musd``."""
+    return _UNIT_KEYS[unit]
+
+
+def price_name(objective):
+    """Name of the shadow-price series of an objective (objective units per $1M/yr)."""
+    return {"deaths": "deaths_averted_per_musd", "life_years": "life_years_averted_per_musd",
+            "net_benefit": "net_benefit_musd_per_musd"}[objective]
+
+
 def _kkt_prices(sc, x, inp, lower, upper):
-    """Budget and bound shadow prices (deaths over the horizon per extra $1M a year).
+    """Budget and bound shadow prices (the objective over the horizon per extra $1M a
+    year: deaths averted, life-years, or $M of net benefit, net of the spend's cost).
 
     ``upper`` holds explicit ceilings and locks only (inf where a lever is bounded by
     the budget alone, so that extra budget can still reach it).
     """
     g = mdl.averted_gradient_flat(x, inp, inp.discount)
+    if inp.spend_cost:
+        g = g - inp.spend_cost
     tol = 1e-6 * max(1.0, sc.budget)
     at_floor = x <= lower + tol
     at_ceil = x >= upper - tol
@@ -189,40 +271,101 @@ def _kkt_prices(sc, x, inp, lower, upper):
                 rows[f"ceiling.{lv.name}"] = (g[i] - right, g[i] - right)
     bounds = pd.DataFrame(rows, index=["left", "right"]).T
     bounds.index.name = "constraint"
-    prices = bounds["right"].rename("deaths_averted_per_musd")
+    prices = bounds["right"].rename(price_name(inp.outcome.name))
     return prices, bounds, g
 
 
-def _attribution(x, inp):
-    """Deaths averted over the horizon attributed to each lever (sums to the total; with
-    interactions, each lever's removal effect instead, which need not sum to it).
+def _attribution(x, inp, weights=None):
+    """The outcome averted over the horizon attributed to each lever (deaths unless
+    ``inp.outcome`` counts another; undiscounted unless ``weights`` gives a weight per
+    year). Sums to the total; with interactions, each lever's removal effect instead,
+    which need not sum to it.
 
-    Each year's averted deaths are split in proportion to each lever's share of the
+    Each year's averted outcome is split in proportion to each lever's share of the
     log-unit reduction it causes (its ``c_i z_i``), separately for the demand-only term.
     """
+    per_year = np.ones(inp.horizon) if weights is None else np.asarray(weights)
     if inp.interactions:
-        total = mdl.yearly_deaths_flat(x, inp).averted.sum()
+        def averted(spend):
+            yd = mdl.yearly_deaths_flat(spend, inp).valued(inp.outcome)
+            return yd.averted.sum() if weights is None else (yd.averted * per_year).sum()
+
+        total = averted(x)
         out = np.empty(len(x))
         for i in range(len(x)):
             alt = x.copy()
             alt[i] = 0.0
-            out[i] = total - mdl.yearly_deaths_flat(alt, inp).averted.sum()
+            out[i] = total - averted(alt)
         return out
     d = inp.draws
     wz, z_all, z_dem = mdl.log_reduction((inp.profile * x[:, None])[None], d)
     wz, z_all, z_dem = wz[0], z_all[0], z_dem[0]
+    scale = d.baseline if weights is None else d.baseline * per_year
     term_all, term_dem = (t[0] for t in mdl.averted_parts(z_all[None], z_dem[None],
-                                                           d.baseline, d.phi))
+                                                           scale, d.outcome_weights()))
     share_all = np.divide(wz, z_all, out=np.zeros_like(wz), where=z_all > 0)
     share_dem = np.divide(wz, z_dem, out=np.zeros_like(wz), where=z_dem > 0)
     share_dem[~inp.demand] = 0.0
     return (share_all * term_all + share_dem * term_dem).sum(axis=1)
 
 
+def outcome_columns(sc, x):
+    """Per-lever columns beyond deaths, when the scenario's ``[outcomes]`` table has
+    them: ``life_years_averted`` (attributed, undiscounted) and, with a money value,
+    ``benefit_musd`` (discounted value averted, attributed), ``cost_musd`` (discounted
+    spend over the horizon), ``net_benefit_musd`` and ``benefit_cost_ratio``."""
+    objectives = sc.objectives()
+    cols = {}
+    if "life_years" in objectives:
+        cols["life_years_averted"] = _attribution(x, sc.model_inputs(objective="life_years"))
+    if "net_benefit" in objectives:
+        inp = sc.model_inputs(objective="net_benefit")
+        benefit = _attribution(x, inp, inp.discount)
+        cost = x * inp.spend_cost
+        cols.update(benefit_musd=benefit, cost_musd=cost, net_benefit_musd=benefit - cost,
+                    benefit_cost_ratio=[safe_div(b, c) for b, c in zip(benefit, cost)])
+    return cols
+
+
+def value_text(sc):
+    """How the net benefit values outcomes, in words (e.g. "each death averted valued
+    at $13.2M, a statistical life")."""
+    out = sc.outcomes
+    if sc.value_basis == "life_year":
+        return f"each year of life valued at ${out['value_per_life_year'].base:g}M"
+    return (f"each death averted valued at ${out['value_of_statistical_life'].base:g}M, "
+            "a statistical life")
+
+
+def _unspent_reason(sc, x, upper, g, inp, objective):
+    """Why money is left unspent, in words."""
+    names = sc.lever_names
+    capped = [n for n, xi, ui in zip(names, x, upper) if xi >= ui - 1e-6]
+    open_ = [i for i in range(len(x)) if x[i] < upper[i] - 1e-6]
+    if upper.sum() <= sc.budget + 1e-9 or not open_:
+        return ("every lever is at its ceiling or lock (ceilings total "
+                f"{money_text(upper.sum())})")
+    if objective == "net_benefit":
+        best = max(open_, key=lambda i: g[i])
+        cost = inp.spend_cost
+        return (f"under the net-benefit objective ({value_text(sc)}) the next $1M a year "
+                f"returns less than it costs on every lever: the best, {names[best]}, "
+                f"returns ${g[best] + cost:,.2f}M of value for ${cost:,.2f}M of spending "
+                f"over the horizon (discounted), a marginal benefit-cost ratio of "
+                f"{(g[best] + cost) / cost:.2f} (levers at their ceilings: "
+                f"{', '.join(capped) or 'none'})")
+    unit = "deaths" if objective == "deaths" else "life-years"
+    return (f"the remaining levers avert fewer than "
+            f"{1e-3 * GAP_ABS / max(sc.budget, 1):.1e} {unit} per extra $1M "
+            f"(levers at their ceilings: {', '.join(capped) or 'none'})")
+
+
 def build_allocation(sc, x, gap, solver, iterations, seconds, duals=None, funded=None,
-                     warnings=(), status=Status.OPTIMAL):
-    """The `Allocation` for a certified flat spend ``x`` ($M per year)."""
+                     warnings=(), status=Status.OPTIMAL, objective="deaths"):
+    """The `Allocation` for a certified flat spend ``x`` ($M per year), optimised for
+    ``objective``."""
     inp = sc.model_inputs()
+    obj = inp if objective == "deaths" else sc.model_inputs(objective=objective)
     lower, upper = spend_bounds(sc)
     for i, on in (funded or {}).items():  # prices hold for the chosen funded pattern
         lv = sc.levers[i]
@@ -236,7 +379,7 @@ def build_allocation(sc, x, gap, solver, iterations, seconds, duals=None, funded
     baseline = float(by_year["baseline"].sum())
     explicit = np.array([np.inf if lv.ceiling is None and lv.lock is None else u
                          for lv, u in zip(sc.levers, upper)])
-    prices, bounds, _ = _kkt_prices(sc, x, inp, lower, explicit)
+    prices, bounds, g = _kkt_prices(sc, x, obj, lower, explicit)
     if duals:  # linear rows couple the levers: their LP duals price budget and rows
         rows = {"budget": duals.get("budget", prices["budget"])}
         for name, value in duals.items():
@@ -244,7 +387,7 @@ def build_allocation(sc, x, gap, solver, iterations, seconds, duals=None, funded
                 rows[row_label(sc, name)] = value
         bounds = pd.DataFrame({"left": rows, "right": rows})
         bounds.index.name = "constraint"
-        prices = bounds["right"].rename("deaths_averted_per_musd")
+        prices = bounds["right"].rename(price_name(objective))
     marginal = mdl.averted_gradient_flat(x, inp)
     attributed = _attribution(x, inp)
     table = pd.DataFrame({
@@ -256,21 +399,19 @@ def build_allocation(sc, x, gap, solver, iterations, seconds, duals=None, funded
         "marginal_deaths_averted_per_musd": marginal,
         "cost_per_death_averted": [safe_div(s * sc.horizon, a)
                                    for s, a in zip(x, attributed)],
-        "reduced_cost": marginal - prices["budget"],
+        "reduced_cost": (marginal if objective == "deaths" else g) - prices["budget"],
     })
+    if objective != "deaths":
+        table.insert(table.columns.get_loc("reduced_cost"), "marginal_objective_per_musd", g)
+    for name, col in outcome_columns(sc, x).items():
+        table[name] = col
     unspent = max(sc.budget - float(x.sum()), 0.0)
     reason = ""
     if unspent > 1e-6 * max(sc.budget, 1.0):
-        capped = [n for n, xi, ui in zip(names, x, upper) if xi >= ui - 1e-6]
-        if upper.sum() <= sc.budget + 1e-9:
-            reason = ("every lever is at its ceiling or lock (ceilings total "
-                      f"{money_text(upper.sum())})")
-        else:
-            reason = ("the remaining levers avert fewer than "
-                      f"{1e-3 * GAP_ABS / max(sc.budget, 1):.1e} deaths per extra $1M "
-                      f"(levers at their ceilings: {', '.join(capped) or 'none'})")
+        reason = _unspent_reason(sc, x, upper, g, obj, objective)
     else:
         unspent = 0.0
+    totals = outcome_totals(sc, spend.to_dict(), objective, by_year=by_year)
     return Allocation(
         scenario=sc, spend=spend, plan=plan, deaths=deaths,
         deaths_by_year=by_year[["year", "baseline", "plan", "synthetic", "substitution"]],
@@ -278,4 +419,4 @@ def build_allocation(sc, x, gap, solver, iterations, seconds, duals=None, funded
         shadow_prices=prices, shadow_price_bounds=bounds, table=table, unspent=unspent,
         unspent_reason=reason, solver=solver, iterations=iterations, solve_seconds=seconds,
         mexico_homicides=mexico_homicides(sc, spend.to_dict()), warnings=tuple(warnings),
-        status=status)
+        status=status, **totals)

@@ -9,7 +9,8 @@ import pandas as pd
 
 from ..optimization.certificate import FUNDED
 from .caveats import CAVEATS
-from .sentences import decision_sentences, shadow_price_sentence, status_sentence
+from .outcomes import OBJECTIVE_TEXT, budget_price_sentence
+from .sentences import decision_sentences, status_sentence
 
 __all__ = ["briefing_html"]
 
@@ -62,7 +63,6 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
     sc = res.scenario
     s = res.summary()
     stamp = timestamp or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    price = res.shadow_price_bounds.loc["budget"]
     status = status_sentence(res.status, res.gap)  # None when optimal
     alloc = pd.DataFrame({
         "Lever": res.table["label"],
@@ -73,33 +73,46 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
             lambda v: f"{v:.4f}"),
         "$M per death averted": res.table["cost_per_death_averted"].map(_num_f),
     })
+    for col, title, fmt in _OUTCOME_COLUMNS:  # beyond deaths, when the scenario has them
+        if col in res.table:
+            alloc[title] = res.table[col].map(lambda v, f=fmt: _num(v, f))
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>Briefing: {_e(sc.name)}"
         f"</title><style>{_CSS}</style></head><body>",
         f"<h1>Briefing: {_e(sc.name)}</h1>",
         f"<p class='muted'>decide {__version__}, {stamp}. Budget ${sc.budget:,.0f}M a year "
         f"for {sc.horizon} years ({sc.dollar_year} dollars). Scenario SHA-256 "
-        f"{sc.sha256()[:16]}.</p>",
+        f"{sc.sha256()[:16]}. Objective: {_e(OBJECTIVE_TEXT[res.objective])}.</p>",
         "<table class='headline'>"
         f"<tr><td>Projected deaths</td><td>{s['projected_deaths']:,.0f}</td></tr>"
         f"<tr><td>Baseline deaths (no new spending)</td><td>{s['baseline_deaths']:,.0f}</td></tr>"
         f"<tr><td>Deaths averted</td><td>{s['deaths_averted']:,.1f}</td></tr>"
-        f"<tr><td>Certified gap (the optimum averts at most this many more)</td>"
-        f"<td>{s['gap_deaths']:.4f}</td></tr>"
+        + _outcome_rows(res) +
+        f"<tr><td>Certified gap (the optimum reaches at most this much more of the "
+        f"objective, in {_e(res.objective_unit)})</td>"
+        f"<td>{res.gap:.4f}</td></tr>"
         f"<tr><td>Cost per death averted</td><td>$"
         f"{_num(s['cost_per_death_averted_musd'], '{:,.2f}')}M</td></tr></table>",
         *([f"<p class='judgement'>{_e(status)}</p>"] if status else []),
         "<h2>Allocation</h2>", _table(alloc),
         *(["<h2>What the decision rests on</h2><ul>"]
           + [f"<li>{_e(line)}</li>" for line in decision_sentences(res)] + ["</ul>"]
-          if not res.phased else []),
+          if not res.phased and res.objective == "deaths" else []),
         "<h2>Key sensitivities</h2><ul>",
-        f"<li>{_e(shadow_price_sentence(price['left'], price['right'], sc.horizon))}</li>",
+        f"<li>{_e(budget_price_sentence(res))}</li>",
     ]
+    unit = "deaths averted" if res.objective == "deaths" else res.objective_unit
     for name, row in res.shadow_price_bounds.iterrows():
         if name != "budget":
-            parts.append(f"<li>{_e(name)}: {row['right']:+.4f} deaths averted per extra $1M "
+            parts.append(f"<li>{_e(name)}: {row['right']:+.4f} {_e(unit)} per extra $1M "
                          "a year on this bound</li>")
+    if res.objective != "deaths" and not res.phased:
+        parts.append("<li>The switching values of the tornado (what the decision rests on) "
+                     "are computed for the deaths objective; run the briefing with the "
+                     "deaths objective to see them.</li>")
+    if res.mexico_homicides is not None:
+        parts.append(f"<li>Additional homicides in Mexico: {res.mexico_homicides:,.0f} over "
+                     f"{sc.horizon} years (reported beside every objective)</li>")
     if res.unspent > 0:
         parts.append(f"<li>Unspent: ${res.unspent:,.1f}M a year ({_e(res.unspent_reason)})</li>")
     if monte_carlo is not None and len(monte_carlo):
@@ -135,3 +148,23 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
 
 def _num_f(v):
     return _num(v, "{:,.2f}")
+
+
+_OUTCOME_COLUMNS = (("life_years_averted", "Life-years saved", "{:,.0f}"),
+                    ("benefit_musd", "Benefit $M", "{:,.1f}"),
+                    ("net_benefit_musd", "Net benefit $M", "{:,.1f}"),
+                    ("benefit_cost_ratio", "Benefit-cost ratio", "{:.2f}"))
+
+
+def _outcome_rows(res):
+    """Headline rows for life-years and money, when the scenario has them."""
+    rows = ""
+    if res.life_years_averted is not None:
+        rows += (f"<tr><td>Years of life saved (undiscounted; of {res.baseline_life_years:,.0f}"
+                 f" lost at baseline)</td><td>{res.life_years_averted:,.0f}</td></tr>")
+    if res.benefit_musd is not None:
+        rows += (f"<tr><td>Net benefit: value averted ${res.benefit_musd:,.1f}M minus spend "
+                 f"${res.cost_musd:,.1f}M (discounted)</td><td>${res.net_benefit_musd:,.1f}M"
+                 f"</td></tr><tr><td>Benefit-cost ratio</td><td>"
+                 f"{_num(res.benefit_cost_ratio, '{:.2f}')}</td></tr>")
+    return rows

@@ -96,10 +96,12 @@ CAVEATS = (
     "Vital Statistics Reports, 2018), so the synthetic-opioid baseline is not the number "
     "of deaths that less fentanyl alone would avert.",
     # 14
-    "Deaths are not the only harm. The objective counts US overdose deaths only: it "
-    "leaves out non-fatal overdoses treated in emergency departments (Vivolo-Kantor et al., "
-    "MMWR, 2020), addiction itself, and violence in Mexico, which is reported beside every "
-    "result and can be capped (caveat 3) but is not minimised.",
+    "Deaths are not the only harm. The default objective counts US overdose deaths; the "
+    "life-years and net-benefit objectives weigh them by years of life lost and by a value "
+    "of a statistical life (US DOT guidance, 2023), but every objective leaves out non-fatal "
+    "overdoses treated in emergency departments (Vivolo-Kantor et al., MMWR, 2020), "
+    "addiction itself, and violence in Mexico, which is reported beside every result and "
+    "can be capped (caveat 3) but is not minimised.",
     # 15
     "Equity is not in the objective. Overdose death rates are highest for American Indian "
     "and Alaska Native people (65.0 per 100,000 in 2023) and next for Black people (48.9), "

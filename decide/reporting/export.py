@@ -20,18 +20,22 @@ FORMATS = ("csv", "json", "xlsx")
 
 
 def provenance(res, timestamp=None):
-    """Toolkit version, scenario hash, solver, gap and a UTC timestamp."""
+    """Toolkit version, scenario hash, solver, objective, gap (in the objective's units:
+    ``gap_deaths``, ``gap_life_years`` or ``gap_musd``) and a UTC timestamp."""
     from .. import __version__
+    from ..optimization.result import unit_key
 
     stamp = timestamp or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     return {"toolkit": "decide", "version": __version__,
             "scenario_sha256": res.scenario.sha256(), "solver": res.solver,
-            "gap_deaths": float(res.gap), "iterations": res.iterations,
-            "timestamp": stamp}
+            "objective": res.objective,
+            f"gap_{unit_key(res.objective_unit)}": float(res.gap),
+            "iterations": res.iterations, "timestamp": stamp}
 
 
 def to_csv_bytes(res):
-    """The allocation table as CSV (UTF-8)."""
+    """The allocation table as CSV (UTF-8): with an ``[outcomes]`` table, its
+    life-years, benefit, cost, net benefit and benefit-cost ratio columns too."""
     return res.table.to_csv(index=False).encode()
 
 
@@ -49,7 +53,9 @@ def _clean(obj):
 
 
 def to_json_bytes(res, timestamp=None):
-    """Allocation, yearly deaths, summary, the resolved scenario and provenance.
+    """Allocation, yearly deaths, summary (with the objective, and life-years, net
+    benefit and benefit-cost ratio when the scenario has them), the resolved scenario
+    and provenance.
 
     The ``scenario`` member loads back with `decide.load_scenario` (as a ``.json`` file)
     and reproduces the allocation.

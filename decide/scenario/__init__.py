@@ -6,6 +6,7 @@ from .constraints import ConstraintSyntaxError, LinearConstraint, parse_constrai
 from .core import (
     MAX_FILE_BYTES,
     NUMBER_SPECS,
+    OBJECTIVES,
     PARAM_SPECS,
     Lever,
     Param,
@@ -20,4 +21,4 @@ from .schema import scenario_schema
 __all__ = ["Scenario", "Lever", "Param", "load_scenario", "parse_scenario", "suggest",
            "MAX_FILE_BYTES", "PARAM_SPECS", "ConstraintSyntaxError", "LinearConstraint",
            "parse_constraint", "apply_overrides", "parse_override", "parse_overrides",
-           "parse_value", "NUMBER_SPECS", "scenario_schema"]
+           "parse_value", "NUMBER_SPECS", "scenario_schema", "OBJECTIVES"]

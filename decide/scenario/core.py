@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 
 from models import response as rsp
-from models.deaths import ModelInputs
+from models.deaths import DEATHS, ModelInputs, Outcome
 
 from ..arguments import Interval, check_number, suggest
 from ..errors import ScenarioError
 
 __all__ = ["Param", "Lever", "Scenario", "load_scenario", "parse_scenario", "suggest",
            "MAX_FILE_BYTES", "PARAM_SPECS", "NUMBER_SPECS", "CONFIDENCE", "DISTRIBUTIONS",
-           "LIMITS", "LEVER_NAME"]
+           "LIMITS", "LEVER_NAME", "OBJECTIVES", "VALUE_BASES"]
 
 #: Scenario files larger than this are refused (bytes).
 MAX_FILE_BYTES = 1_000_000
@@ -67,11 +67,26 @@ PARAM_SPECS = {
         "removals_per_musd": _Spec(0, 10, "removals per $M per year"),
         "gun_homicides_averted_per_musd": _Spec(0, 1000, "homicides averted per $M per year"),
     },
+    "outcomes": {
+        "years_lost_synthetic": _Spec(0, 120, "years of life lost per synthetic-opioid death"),
+        "years_lost_substitution": _Spec(0, 120, "years of life lost per substitution death"),
+        "value_of_statistical_life": _Spec(0, 1000, "$M per death", low_open=True),
+        "value_per_life_year": _Spec(0, 100, "$M per year of life", low_open=True),
+    },
 }
+#: What `decide.optimize` can maximise: deaths averted (the default), life-years
+#: (needs the ``[outcomes]`` years lost) or the net benefit in $M (needs a money value).
+OBJECTIVES = ("deaths", "life_years", "net_benefit")
+#: What a net benefit values: each death at the value of a statistical life, or each
+#: year of life at a value per life-year (``[outcomes] value_basis``).
+VALUE_BASES = ("statistical_life", "life_year")
+_YEARS = ("years_lost_synthetic", "years_lost_substitution")
+_MONEY_PARAM = {"statistical_life": "value_of_statistical_life",
+                "life_year": "value_per_life_year"}
 _DEMAND_PARAMS = ("max_effect", "cost_per_pct", "onset", "adaptation_time", "retained")
 _TOP_KEYS = ("name", "description", "budget", "horizon", "dollar_year", "discount_rate",
              "correlations", "constraints", "max_mexico_homicides", "phasing", "mexico",
-             "interactions", "market", "levers")
+             "interactions", "outcomes", "market", "levers")
 #: Sampling distributions a parameter may declare (PERT by default).
 DISTRIBUTIONS = ("pert", "triangular", "uniform", "lognormal")
 _LEVER_KEYS = ("label", "description", "form", "channel", "floor", "ceiling", "lock",
@@ -194,6 +209,9 @@ class Scenario:
         Yearly rate applied to deaths in the objective (0 = undiscounted).
     market : Mapping[str, Param]
     levers : tuple[Lever, ...]
+    outcomes : Mapping or None
+        The optional ``[outcomes]`` table: `Param` values by name (years of life lost
+        per death, a money value per death or per life-year) and ``value_basis``.
     source : str
         Where it came from (a path, "<dict>", ...), used in error messages.
     """
@@ -212,6 +230,7 @@ class Scenario:
     phasing: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     mexico: MappingProxyType | None = None  # parameters and levers of the violence outcome
     interactions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    outcomes: MappingProxyType | None = None  # years of life lost, money values
     source: str = field(default="<dict>", compare=False)
 
     # -- construction ---------------------------------------------------------------
@@ -250,6 +269,9 @@ class Scenario:
                 kind: {k: (v.to_dict() if isinstance(v, Param) else
                            list(v) if isinstance(v, tuple) else v) for k, v in spec.items()}
                 for kind, spec in self.interactions.items()}
+        if self.outcomes is not None:
+            out["outcomes"] = {k: (v.to_dict() if isinstance(v, Param) else v)
+                               for k, v in self.outcomes.items()}
         out["levers"] = {lv.name: lv.to_dict() for lv in self.levers}
         return out
 
@@ -297,6 +319,9 @@ class Scenario:
                      if isinstance(p, Param)]
         for lv in self.levers:
             rows += [_param_row(f"levers.{lv.name}.{k}", p) for k, p in lv.params.items()]
+        if self.outcomes is not None:  # last: draws of the others keep their random stream
+            rows += [_param_row(f"outcomes.{k}", p) for k, p in self.outcomes.items()
+                     if isinstance(p, Param)]
         return pd.DataFrame(rows, columns=["name", "base", "low", "high", "unit", "source",
                                            "confidence", "distribution"])
 
@@ -407,7 +432,77 @@ class Scenario:
             k for k in theirs if k not in mine] if mine.get(k) != theirs.get(k)]
         return pd.DataFrame(rows, columns=["key", "this", "other"])
 
-    def model_inputs(self, horizon=None, values=None, n=None):
+    @property
+    def value_basis(self):
+        """What a net benefit values: ``statistical_life`` (each death at the value of
+        a statistical life), ``life_year`` (each year of life lost), or None when the
+        ``[outcomes]`` table gives no money value."""
+        out = self.outcomes
+        if out is None:
+            return None
+        if "value_basis" in out:
+            return out["value_basis"]
+        for basis, key in _MONEY_PARAM.items():
+            if key in out:
+                return basis
+        return None
+
+    def objectives(self):
+        """The objectives this scenario supports (`OBJECTIVES`): deaths always,
+        ``life_years`` with the ``[outcomes]`` years of life lost, ``net_benefit`` with
+        a money value."""
+        out = self.outcomes or {}
+        return tuple(o for o, ok in (("deaths", True), ("life_years", _YEARS[0] in out),
+                                     ("net_benefit", self.value_basis is not None)) if ok)
+
+    def outcome(self, objective="deaths", values=None):
+        """What the objective counts, as `models.deaths.Outcome`.
+
+        Parameters
+        ----------
+        objective : {"deaths", "life_years", "net_benefit"}
+        values : Mapping[str, float or ndarray], optional
+            Parameter values by name replacing the base values (draws).
+
+        Raises
+        ------
+        ScenarioError
+            An unknown objective, or one the ``[outcomes]`` table does not support
+            (naming the missing key).
+        """
+        if objective not in OBJECTIVES:
+            raise ScenarioError(f"must be one of {', '.join(OBJECTIVES)}"
+                                + suggest(str(objective), OBJECTIVES), file=self.source,
+                                key="objective", value=objective)
+        if objective == "deaths":
+            return DEATHS
+        values = values or {}
+        out = self.outcomes or {}
+
+        def p(key):
+            return values.get(f"outcomes.{key}", out[key].base)
+
+        if objective == "life_years" or self.value_basis == "life_year":
+            if _YEARS[0] not in out:
+                raise ScenarioError(
+                    f"objective '{objective}' needs years of life lost per death: an "
+                    "[outcomes] table with years_lost_synthetic and years_lost_substitution",
+                    file=self.source, key="outcomes.years_lost_synthetic", has_value=False)
+            v_s, v_sub = p(_YEARS[0]), p(_YEARS[1])
+            if objective == "life_years":
+                return Outcome("life_years", "life-years", v_s, v_sub, 0.0)
+            money = p("value_per_life_year")
+            return Outcome("net_benefit", "$M", np.multiply(money, v_s),
+                           np.multiply(money, v_sub), 1.0)
+        if self.value_basis is None:
+            raise ScenarioError(
+                "objective 'net_benefit' needs a money value: [outcomes] "
+                "value_of_statistical_life ($M per death) or value_per_life_year",
+                file=self.source, key="outcomes.value_of_statistical_life", has_value=False)
+        vsl = p("value_of_statistical_life")
+        return Outcome("net_benefit", "$M", vsl, vsl, 1.0)
+
+    def model_inputs(self, horizon=None, values=None, n=None, objective="deaths"):
         """Arrays for `models` (one source of truth for `evaluate` and the optimiser).
 
         Parameters
@@ -421,6 +516,8 @@ class Scenario:
             Draws: ``values`` then holds arrays of length ``n`` and the result's market
             fields have shape (n,) and lever fields (n, L); its ``draws`` is the kernel's
             N-draw input.
+        objective : {"deaths", "life_years", "net_benefit"}
+            What the objective counts (`outcome`); deaths by default.
         """
         values = values or {}
         if n is None:
@@ -454,7 +551,15 @@ class Scenario:
             onset=col("onset"), adaptation_time=col("adaptation_time", 1.0),
             retained=col("retained"), alpha=col("alpha", 1.0),
             **self._interaction_inputs(values),
+            outcome=self._converted(self.outcome(objective, values), conv),
         )
+
+    @staticmethod
+    def _converted(outcome, conv):
+        if outcome.is_deaths:
+            return outcome
+        return Outcome(outcome.name, outcome.unit, conv(outcome.per_synthetic),
+                       conv(outcome.per_substitution), outcome.per_musd)
 
     def _interaction_inputs(self, values):
         names = self.lever_names
@@ -642,6 +747,9 @@ class _Validator:
                   for k, p in spec.items() if isinstance(p, Param)]
         if mexico is not None:
             names += [f"mexico.{k}" for k in PARAM_SPECS["mexico"]]
+        outcomes = self.outcomes(raw.get("outcomes"), market)
+        if outcomes is not None:
+            names += [f"outcomes.{k}" for k, p in outcomes.items() if isinstance(p, Param)]
         correlations = self.correlations(raw.get("correlations", []), names)
         constraints = self.constraints(raw.get("constraints", []), [lv.name for lv in levers])
         max_mx = raw.get("max_mexico_homicides")
@@ -659,7 +767,8 @@ class _Validator:
             market=MappingProxyType(market), levers=levers, correlations=correlations,
             constraints=constraints, max_mexico_homicides=max_mx,
             phasing=MappingProxyType(phasing), mexico=mexico,
-            interactions=MappingProxyType(interactions), source=self.source, **scalars)
+            interactions=MappingProxyType(interactions), outcomes=outcomes,
+            source=self.source, **scalars)
 
     def interactions(self, raw, levers):
         raw = self.table("interactions", raw)
@@ -736,6 +845,46 @@ class _Validator:
             out[key] = name
         for k in specs:
             out[k] = self.param(f"mexico.{k}", raw[k], specs[k])
+        return MappingProxyType(out)
+
+    def outcomes(self, raw, market):
+        """The optional ``[outcomes]`` table: years of life lost per death of each kind
+        (both or neither), a money value per death or per life-year, ``value_basis``."""
+        if raw is None:
+            return None
+        raw = self.table("outcomes", raw)
+        specs = PARAM_SPECS["outcomes"]
+        self.keys("outcomes.", raw, ("value_basis",) + tuple(specs))
+        out = {k: self.param(f"outcomes.{k}", raw[k], specs[k]) for k in specs if k in raw}
+        years = [k for k in _YEARS if k in out]
+        if len(years) == 1:
+            missing = _YEARS[1 - _YEARS.index(years[0])]
+            self.fail(f"outcomes.{missing}", None, f"required with outcomes.{years[0]} "
+                      "(years of life lost per death of each kind)", has_value=False)
+        if years:
+            ls, lsub, phi = out[_YEARS[0]], out[_YEARS[1]], market["substitution"]
+            if ls.low < phi.high * lsub.high:  # the weight of synthetic deaths >= 0
+                self.fail("outcomes.years_lost_synthetic.low", ls.low,
+                          "must be at least market.substitution.high x "
+                          "outcomes.years_lost_substitution.high = "
+                          f"{phi.high:g} x {lsub.high:g} = {phi.high * lsub.high:g}: "
+                          "otherwise a supply cut could lose more years of life to "
+                          "substitution deaths than it saves, and the life-years "
+                          "objective would not be convex")
+        if "value_basis" in raw:
+            basis = self.choice("outcomes.value_basis", raw["value_basis"], VALUE_BASES)
+            if _MONEY_PARAM[basis] not in out:
+                self.fail(f"outcomes.{_MONEY_PARAM[basis]}", None, "required by "
+                          f"outcomes.value_basis = \"{basis}\"", has_value=False)
+            out["value_basis"] = basis
+        elif all(k in out for k in _MONEY_PARAM.values()):
+            self.fail("outcomes.value_basis", None, "both value_of_statistical_life and "
+                      "value_per_life_year are given: say which one values the net benefit "
+                      "(\"statistical_life\" or \"life_year\")", has_value=False)
+        if "value_per_life_year" in out and not years \
+                and out.get("value_basis", "life_year") == "life_year":
+            self.fail(f"outcomes.{_YEARS[0]}", None, "required by value_per_life_year "
+                      "(years of life lost per death of each kind)", has_value=False)
         return MappingProxyType(out)
 
     def phasing(self, raw, scalars):

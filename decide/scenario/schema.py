@@ -11,7 +11,9 @@ writes it.
 The schema checks structure, types, ranges and names of keys. The loader checks more,
 and stays the authority: ``low <= base <= high``, lever names used by correlations,
 constraints, ``[mexico]`` and ``[interactions]`` exist, the correlation matrix is
-positive definite, the constraint grammar, and ``year_min <= year_max``.
+positive definite, the constraint grammar, ``year_min <= year_max``, and the
+``[outcomes]`` rules (years lost of both kinds or neither, the convexity condition, which
+money value a net benefit uses).
 """
 
 from __future__ import annotations
@@ -122,6 +124,11 @@ def scenario_schema():
         core.PARAM_SPECS["mexico"], "mexico",
         {"removal_lever": {"type": "string", "default": "counter_network"},
          "gun_lever": {"type": "string", "default": "gun_flow"}})
+    props["outcomes"] = _params_table(
+        core.PARAM_SPECS["outcomes"], "outcomes",
+        {"value_basis": {"enum": list(core.VALUE_BASES),
+                         "description": "what a net benefit values (needed only when "
+                                        "both money values are given)"}}, required=[])
     inter = core.PARAM_SPECS["interactions"]
     props["interactions"] = _table({
         "complementarity": _table({"boosted": _text(), "by": _text(),

@@ -6,8 +6,10 @@ import streamlit as st
 
 import decide
 from decide.reporting import briefing_html, charts, export
-from decide.reporting.sentences import at_breakpoint, shadow_price_sentence, status_sentence
+from decide.reporting.outcomes import budget_price_sentence
+from decide.reporting.sentences import at_breakpoint, status_sentence
 
+from .. import outcomes
 from ..library import decision_basis
 from ..runs import safe_name
 from .common import stored
@@ -32,8 +34,9 @@ def render(res, base):
               help=f"Synthetic-opioid and substitution deaths over {sc.horizon} years")
     c2.metric("Deaths averted", f"{res.deaths_averted:,.1f}")
     c3.metric("Baseline deaths", f"{res.baseline_deaths:,.0f}", help="With no new spending")
-    c4.metric("Certified gap (deaths)", f"{res.gap:.4f}",
-              help="The true optimum averts at most this many more deaths")
+    c4.metric(f"Certified gap ({res.objective_unit})", f"{res.gap:.4f}",
+              help="The true optimum reaches at most this much more of the objective")
+    outcomes.render(res)
     if res.mexico_homicides is not None:
         st.metric("Additional homicides in Mexico", f"{res.mexico_homicides:,.0f}",
                   help="Over the horizon: leadership removals raise them, gun-flow "
@@ -43,14 +46,13 @@ def render(res, base):
     price = res.shadow_price_bounds.loc["budget"]
     title = ("Budget at a breakpoint" if at_breakpoint(price["left"], price["right"])
              else "Shadow price of the budget")
-    st.markdown(f"**{title}:** "
-                + shadow_price_sentence(price["left"], price["right"], sc.horizon))
+    st.markdown(f"**{title}:** " + budget_price_sentence(res))
     cost = res.summary()["cost_per_death_averted_musd"]
     st.markdown(f"**Cost per death averted:** ${cost:,.2f}M" if cost == cost else
                 "**Cost per death averted:** no deaths averted")
     if res.unspent > 0:
         st.warning(f"${res.unspent:,.1f}M a year left unspent: {res.unspent_reason}")
-    basis = decision_basis(sc.to_toml(), res.phased)
+    basis = decision_basis(sc.to_toml(), res.phased) if res.objective == "deaths" else []
     if basis:
         st.markdown("**What the decision rests on** (the assumption nearest to changing "
                     "the allocation, per lever; from the tornado's switching values):\n"
