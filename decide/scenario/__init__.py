@@ -15,10 +15,12 @@ from .core import (
     parse_scenario,
     suggest,
 )
+from .data import load_observed, observed_series
 from .overrides import apply_overrides, parse_override, parse_overrides, parse_value
 from .schema import scenario_schema
 
 __all__ = ["Scenario", "Lever", "Param", "load_scenario", "parse_scenario", "suggest",
+           "load_observed", "observed_series",
            "MAX_FILE_BYTES", "PARAM_SPECS", "ConstraintSyntaxError", "LinearConstraint",
            "parse_constraint", "apply_overrides", "parse_override", "parse_overrides",
            "parse_value", "NUMBER_SPECS", "scenario_schema", "OBJECTIVES"]
