@@ -1,6 +1,7 @@
 """The one definition of projected deaths.
 
-For year ``u = 1..T`` with baseline deaths ``B_u = D0 (1 + g)^(u-1)``:
+For year ``u = 1..T`` with baseline deaths ``B_u`` (``D0 (1 + g)^(u-1)``, or a projection
+from `models.population`):
 
     z[i, u]  = response_i(E[i, u])                 lever effect, log units
     Zs_u     = sum over supply levers  c_i z[i, u]  c_i = alpha_i eta + (1 - alpha_i) e_p theta
@@ -190,6 +191,8 @@ class ModelInputs:
     outcome : Outcome
         What the objective counts (deaths by default); `deaths` and `yearly_deaths`
         always give deaths.
+    baseline_model : models.population.Trend or Population, optional
+        The projected baseline; None keeps ``D0 (1 + g)^(u - 1)`` (see `baseline`).
     """
 
     horizon: int
@@ -212,6 +215,9 @@ class ModelInputs:
     complementarity: tuple | None = None  # (boosted index, by index, gamma)
     balloon: tuple | None = None  # (index a, index b, cap in log units)
     outcome: Outcome = DEATHS
+    # None: the flat model D0 (1 + g)^(u - 1); else a projection with
+    # project(deaths0, supply_elasticity, horizon) (`models.population`)
+    baseline_model: object = None
 
     @property
     def interactions(self):
@@ -263,9 +269,14 @@ class ModelInputs:
 
     @cached_property
     def baseline(self):
-        """Baseline deaths per year, shape (T,)."""
-        return baseline_by_year(np.asarray(self.baseline_deaths)[..., None],
-                                np.asarray(self.baseline_trend)[..., None], self.horizon)
+        """Baseline deaths per year ``B_u``, shape (T,) (or (N, T) for N draws): the flat
+        model ``D0 (1 + g)^(u - 1)``, or the projection of ``baseline_model``
+        (`models.population`: a log-linear trend or the population model)."""
+        if self.baseline_model is None:
+            return baseline_by_year(np.asarray(self.baseline_deaths)[..., None],
+                                    np.asarray(self.baseline_trend)[..., None], self.horizon)
+        return self.baseline_model.project(self.baseline_deaths, self.supply_elasticity,
+                                           self.horizon)
 
     @cached_property
     def draws(self):

@@ -17,17 +17,19 @@ SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
-@st.composite
-def scenarios(draw):
+def variant(draw, base, budgets=(0.0, 1.0, 250.0, 1000.0, 3000.0, 8000.0),
+            kinds=("none", "none", "floor", "ceiling", "lock", "open")):
+    """A random, feasible variant of ``base``: every parameter anywhere in its range,
+    a random budget and random floors, ceilings, locks or open ceilings."""
     ov = {}
-    for _, row in PARAMS.iterrows():
+    for _, row in base.parameters().iterrows():
         u = draw(st.floats(0, 1))
         ov[row["name"]] = float(np.clip(row["low"] + u * (row["high"] - row["low"]),
                                         row["low"], row["high"]))
-    budget = draw(st.sampled_from([0.0, 1.0, 250.0, 1000.0, 3000.0, 8000.0]))
-    ov["budget"] = budget
-    for n in NAMES:
-        kind = draw(st.sampled_from(["none", "none", "floor", "ceiling", "lock", "open"]))
+    ov["budget"] = draw(st.sampled_from(list(budgets)))
+    names = base.lever_names
+    for n in names:
+        kind = draw(st.sampled_from(list(kinds)))
         if kind == "open":
             ov[f"levers.{n}.ceiling"] = None
         elif kind == "ceiling":
@@ -36,13 +38,18 @@ def scenarios(draw):
             ov[f"levers.{n}.floor"] = draw(st.sampled_from([0.0, 20.0, 150.0]))
         elif kind == "lock":
             ov[f"levers.{n}.lock"] = draw(st.sampled_from([0.0, 30.0, 250.0]))
-    sc = BASE.with_overrides(ov)
+    sc = base.with_overrides(ov)
     try:
         check_feasible(sc)
     except decide.InfeasibleError:
         sc = sc.with_overrides({f"levers.{n}.{k}": (0.0 if k == "floor" else None)
-                                for n in NAMES for k in ("floor", "lock")})
+                                for n in names for k in ("floor", "lock")})
     return sc
+
+
+@st.composite
+def scenarios(draw):
+    return variant(draw, BASE)
 
 
 def _random_feasible(sc, rng, n):

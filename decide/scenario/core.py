@@ -23,13 +23,15 @@ import pandas as pd
 
 from models import response as rsp
 from models.deaths import DEATHS, ModelInputs, Outcome
+from models.population import Population, Trend
 
 from ..arguments import Interval, check_number, suggest
 from ..errors import ScenarioError
 
 __all__ = ["Param", "Lever", "Scenario", "load_scenario", "parse_scenario", "suggest",
            "MAX_FILE_BYTES", "PARAM_SPECS", "NUMBER_SPECS", "CONFIDENCE", "DISTRIBUTIONS",
-           "LIMITS", "LEVER_NAME", "OBJECTIVES", "VALUE_BASES"]
+           "LIMITS", "LEVER_NAME", "OBJECTIVES", "VALUE_BASES", "BASELINE_MODELS",
+           "BASELINE_SPECS"]
 
 #: Scenario files larger than this are refused (bytes).
 MAX_FILE_BYTES = 1_000_000
@@ -74,6 +76,23 @@ PARAM_SPECS = {
         "value_per_life_year": _Spec(0, 100, "$M per year of life", low_open=True),
     },
 }
+#: Projected baselines (the optional ``[baseline]`` table, docs/model.md section 11):
+#: ``flat`` is ``market.baseline_trend`` as before (the default, also when the table is
+#: absent), ``trend`` a log-linear projection, ``dynamic`` the population model
+#: (`models.population`).
+BASELINE_MODELS = ("flat", "trend", "dynamic")
+#: Allowed range of each ``[baseline]`` parameter, by model (``flat`` has none).
+BASELINE_SPECS = {
+    "flat": {},
+    "trend": {"rate": _Spec(-1, 1, "(log change of deaths per year)")},
+    "dynamic": {
+        "people_at_risk": _Spec(0, 1e9, "people at risk (person-years in year 1)",
+                                low_open=True),
+        "initiation": _Spec(0, 3, "(people entering per year / year-1 exits)"),
+        "cessation": _Spec(0, 1, "(fraction per year)"),
+        "supply_trend": _Spec(-0.5, 0.5, "(fraction per year)"),
+    },
+}
 #: What `decide.optimize` can maximise: deaths averted (the default), life-years
 #: (needs the ``[outcomes]`` years lost) or the net benefit in $M (needs a money value).
 OBJECTIVES = ("deaths", "life_years", "net_benefit")
@@ -86,7 +105,7 @@ _MONEY_PARAM = {"statistical_life": "value_of_statistical_life",
 _DEMAND_PARAMS = ("max_effect", "cost_per_pct", "onset", "adaptation_time", "retained")
 _TOP_KEYS = ("name", "description", "budget", "horizon", "dollar_year", "discount_rate",
              "correlations", "constraints", "max_mexico_homicides", "phasing", "mexico",
-             "interactions", "outcomes", "market", "levers")
+             "interactions", "outcomes", "baseline", "market", "levers")
 #: Sampling distributions a parameter may declare (PERT by default).
 DISTRIBUTIONS = ("pert", "triangular", "uniform", "lognormal")
 _LEVER_KEYS = ("label", "description", "form", "channel", "floor", "ceiling", "lock",
@@ -212,6 +231,9 @@ class Scenario:
     outcomes : Mapping or None
         The optional ``[outcomes]`` table: `Param` values by name (years of life lost
         per death, a money value per death or per life-year) and ``value_basis``.
+    baseline : Mapping or None
+        The optional ``[baseline]`` table: ``model`` (`BASELINE_MODELS`) and its `Param`
+        values by name; None (no table) is the flat model.
     source : str
         Where it came from (a path, "<dict>", ...), used in error messages.
     """
@@ -231,6 +253,7 @@ class Scenario:
     mexico: MappingProxyType | None = None  # parameters and levers of the violence outcome
     interactions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     outcomes: MappingProxyType | None = None  # years of life lost, money values
+    baseline: MappingProxyType | None = None  # the projected baseline ([baseline] table)
     source: str = field(default="<dict>", compare=False)
 
     # -- construction ---------------------------------------------------------------
@@ -272,6 +295,9 @@ class Scenario:
         if self.outcomes is not None:
             out["outcomes"] = {k: (v.to_dict() if isinstance(v, Param) else v)
                                for k, v in self.outcomes.items()}
+        if self.baseline is not None:
+            out["baseline"] = {k: (v.to_dict() if isinstance(v, Param) else v)
+                               for k, v in self.baseline.items()}
         out["levers"] = {lv.name: lv.to_dict() for lv in self.levers}
         return out
 
@@ -321,6 +347,9 @@ class Scenario:
             rows += [_param_row(f"levers.{lv.name}.{k}", p) for k, p in lv.params.items()]
         if self.outcomes is not None:  # last: draws of the others keep their random stream
             rows += [_param_row(f"outcomes.{k}", p) for k, p in self.outcomes.items()
+                     if isinstance(p, Param)]
+        if self.baseline is not None:  # after them, for the same reason
+            rows += [_param_row(f"baseline.{k}", p) for k, p in self.baseline.items()
                      if isinstance(p, Param)]
         return pd.DataFrame(rows, columns=["name", "base", "low", "high", "unit", "source",
                                            "confidence", "distribution"])
@@ -447,6 +476,12 @@ class Scenario:
                 return basis
         return None
 
+    @property
+    def baseline_model(self):
+        """The projected baseline's model: ``flat`` (also without a ``[baseline]``
+        table), ``trend`` or ``dynamic`` (`BASELINE_MODELS`)."""
+        return "flat" if self.baseline is None else self.baseline["model"]
+
     def objectives(self):
         """The objectives this scenario supports (`OBJECTIVES`): deaths always,
         ``life_years`` with the ``[outcomes]`` years of life lost, ``net_benefit`` with
@@ -552,7 +587,18 @@ class Scenario:
             retained=col("retained"), alpha=col("alpha", 1.0),
             **self._interaction_inputs(values),
             outcome=self._converted(self.outcome(objective, values), conv),
+            baseline_model=self._baseline_inputs(values, conv),
         )
+
+    def _baseline_inputs(self, values, conv):
+        """The ``[baseline]`` model as `models.population` arrays, or None (flat: the
+        kernel's ``D0 (1 + g)^(u - 1)``, bit for bit as without the table)."""
+        model = self.baseline_model
+        if model == "flat":
+            return None
+        p = {k: conv(values.get(f"baseline.{k}", self.baseline[k].base))
+             for k in BASELINE_SPECS[model]}
+        return Trend(**p) if model == "trend" else Population(**p)
 
     @staticmethod
     def _converted(outcome, conv):
@@ -750,6 +796,9 @@ class _Validator:
         outcomes = self.outcomes(raw.get("outcomes"), market)
         if outcomes is not None:
             names += [f"outcomes.{k}" for k, p in outcomes.items() if isinstance(p, Param)]
+        baseline = self.baseline(raw.get("baseline"), market)
+        if baseline is not None:
+            names += [f"baseline.{k}" for k, p in baseline.items() if isinstance(p, Param)]
         correlations = self.correlations(raw.get("correlations", []), names)
         constraints = self.constraints(raw.get("constraints", []), [lv.name for lv in levers])
         max_mx = raw.get("max_mexico_homicides")
@@ -768,7 +817,7 @@ class _Validator:
             constraints=constraints, max_mexico_homicides=max_mx,
             phasing=MappingProxyType(phasing), mexico=mexico,
             interactions=MappingProxyType(interactions), outcomes=outcomes,
-            source=self.source, **scalars)
+            baseline=baseline, source=self.source, **scalars)
 
     def interactions(self, raw, levers):
         raw = self.table("interactions", raw)
@@ -885,6 +934,32 @@ class _Validator:
                 and out.get("value_basis", "life_year") == "life_year":
             self.fail(f"outcomes.{_YEARS[0]}", None, "required by value_per_life_year "
                       "(years of life lost per death of each kind)", has_value=False)
+        return MappingProxyType(out)
+
+    def baseline(self, raw, market):
+        """The optional ``[baseline]`` table: ``model`` and that model's parameters
+        (`BASELINE_SPECS`), nothing else."""
+        if raw is None:
+            return None
+        raw = self.table("baseline", raw)
+        model = self.choice("baseline.model", raw.get("model", "flat"), BASELINE_MODELS)
+        specs = BASELINE_SPECS[model]
+        others = sorted({k for m in BASELINE_SPECS.values() for k in m} - set(specs))
+        for k in raw:
+            if k in others:
+                self.fail(f"baseline.{k}", raw[k], f"not a parameter of the '{model}' "
+                          "baseline; its parameters: "
+                          + (", ".join(specs) or "none (it uses market.baseline_trend)"))
+        self.keys("baseline.", raw, ("model",) + tuple(specs), required=tuple(specs))
+        out = {"model": model}
+        out.update({k: self.param(f"baseline.{k}", raw[k], s) for k, s in specs.items()})
+        if model == "dynamic":
+            deaths, people = market["baseline_deaths"], out["people_at_risk"]
+            if people.low < deaths.high:  # the hazard D0 / P_1 stays below 1
+                self.fail("baseline.people_at_risk.low", people.low,
+                          f"must be at least market.baseline_deaths.high ({deaths.high:g}): "
+                          "the death hazard D0 / people_at_risk would exceed one death "
+                          "per person-year at risk")
         return MappingProxyType(out)
 
     def phasing(self, raw, scalars):

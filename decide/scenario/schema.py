@@ -13,7 +13,8 @@ and stays the authority: ``low <= base <= high``, lever names used by correlatio
 constraints, ``[mexico]`` and ``[interactions]`` exist, the correlation matrix is
 positive definite, the constraint grammar, ``year_min <= year_max``, and the
 ``[outcomes]`` rules (years lost of both kinds or neither, the convexity condition, which
-money value a net benefit uses).
+money value a net benefit uses) and the ``[baseline]`` hazard rule (``people_at_risk.low``
+at least ``market.baseline_deaths.high``).
 """
 
 from __future__ import annotations
@@ -81,6 +82,23 @@ def _lever():
                      "else": {"required": list(specs)}})
 
 
+def _baseline():
+    specs = core.BASELINE_SPECS
+    props = {"model": {"enum": list(core.BASELINE_MODELS), "default": "flat",
+                       "description": "flat: market.baseline_trend; trend: log-linear; "
+                                      "dynamic: the population model"}}
+    for model in specs.values():
+        props.update({k: _param(s, f"baseline.{k}") for k, s in model.items()})
+    every = {k for model in specs.values() for k in model}
+    cases = [{"if": {"properties": {"model": {"const": name}},
+                     **({"required": ["model"]} if name != "flat" else {})},
+              "then": {"required": list(model),
+                       "properties": dict.fromkeys(sorted(every - set(model)), False)}}
+             for name, model in specs.items()]
+    return _table(props, description="The projected baseline (deaths with no new "
+                                     "spending): model and its parameters", allOf=cases)
+
+
 def _params_table(specs, prefix, extra=None, required=None):
     props = dict(extra or {})
     props.update({k: _param(s, f"{prefix}.{k}") for k, s in specs.items()})
@@ -139,6 +157,7 @@ def scenario_schema():
                                       "maxItems": 2, "uniqueItems": True},
                            "cap": _param(inter["cap"], "interactions.balloon.cap")},
                           ("levers", "cap"))})
+    props["baseline"] = _baseline()
     props["market"] = _params_table(core.PARAM_SPECS["market"], "market")
     props["levers"] = {"type": "object", "minProperties": 1,
                        "maxProperties": core.LIMITS["levers"],
