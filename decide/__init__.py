@@ -8,7 +8,9 @@ True
 """
 
 from .analyses import (
+    Calibration,
     RobustResult,
+    calibrate,
     evpi,
     evppi,
     frontier,
@@ -19,6 +21,7 @@ from .analyses import (
     summarize,
     tornado,
     two_way,
+    validate,
 )
 from .errors import DecideError, InfeasibleError, ScenarioError, SolverError
 from .optimization import (
@@ -41,6 +44,9 @@ __all__ = [
     "ResultCache",
     "Status",
     "RobustResult",
+    "Calibration",
+    "calibrate",
+    "validate",
     "evpi",
     "evppi",
     "frontier",

@@ -13,6 +13,7 @@ analyses work on discounted deaths (the optimiser's objective).
 
 from .basis import decision_basis
 from .budget_frontier import frontier
+from .calibration import Calibration, calibrate, validate
 from .global_sensitivity import sobol
 from .grid import two_way
 from .montecarlo import monte_carlo, monte_carlo_chunks, summarize
@@ -21,4 +22,5 @@ from .robustness import RobustResult, robust
 from .voi import evpi, evppi
 
 __all__ = ["frontier", "tornado", "two_way", "robust", "RobustResult", "evpi", "evppi",
-           "sobol", "monte_carlo", "monte_carlo_chunks", "summarize", "decision_basis"]
+           "sobol", "monte_carlo", "monte_carlo_chunks", "summarize", "decision_basis",
+           "calibrate", "validate", "Calibration"]
