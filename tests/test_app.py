@@ -55,7 +55,8 @@ def test_loads_with_metrics_table_and_downloads(fresh):
             "Download briefing (HTML)"} <= set(labels)
     assert [t.label for t in at.tabs] == ["Allocation", "Frontier", "Tornado", "Monte Carlo",
                                           "Robust", "Value of information",
-                                          "Mexico trade-off", "Compare", "Model & sources"]
+                                          "Mexico trade-off", "Compare", "Evidence",
+                                          "Model & sources"]
     assert len(at.get("arrow_vega_lite_chart")) >= 2 or len(at.get("vega_lite_chart")) >= 2
     assert any("extra $100M a year for 10 years" in md.value for md in at.markdown)
 

@@ -6,6 +6,7 @@ Pure modules (no streamlit import, unit-tested in ``tests/test_ui.py``):
   -> scenario overrides diff.
 - `ui.runs`: file names for downloads, Monte Carlo chunk assembly, one stored result
   per analysis.
+- `ui.evidence`: the Evidence tab's tables and its out-of-sample sentence.
 
 Streamlit modules:
 

@@ -9,7 +9,7 @@ import streamlit as st
 import decide
 
 __all__ = ["ROOT", "INPUTS", "DEFAULT", "scenario_files", "load_file", "solve",
-           "decision_basis", "docs_text"]
+           "decision_basis", "docs_text", "observed_data"]
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "inputs"
@@ -48,3 +48,11 @@ def docs_text() -> str:
     """``docs/model.md``, or a line saying it is missing."""
     path = ROOT / "docs" / "model.md"
     return path.read_text(encoding="utf-8") if path.exists() else "docs/model.md is missing."
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def observed_data():
+    """The shipped observed data (`decide.scenario.load_observed`)."""
+    from decide.scenario import load_observed
+
+    return load_observed()

@@ -5,10 +5,21 @@ they describe) and ``base`` the scenario file they start from. To add a tab, add
 module here and a line to `TABS`.
 """
 
-from . import allocation, compare, frontier, monte_carlo, pareto, robust, sources, tornado, voi
+from . import (
+    allocation,
+    compare,
+    evidence,
+    frontier,
+    monte_carlo,
+    pareto,
+    robust,
+    sources,
+    tornado,
+    voi,
+)
 
-__all__ = ["TABS", "allocation", "compare", "frontier", "monte_carlo", "pareto", "robust",
-           "sources", "tornado", "voi"]
+__all__ = ["TABS", "allocation", "compare", "evidence", "frontier", "monte_carlo", "pareto",
+           "robust", "sources", "tornado", "voi"]
 
 #: (label, render) in the order the tabs appear.
 TABS = (
@@ -20,5 +31,6 @@ TABS = (
     ("Value of information", voi.render),
     ("Mexico trade-off", pareto.render),
     ("Compare", compare.render),
+    ("Evidence", evidence.render),
     ("Model & sources", sources.render),
 )
