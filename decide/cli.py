@@ -343,6 +343,11 @@ def _emit(args, df, chart=None, extra=None):
         with pd.option_context("display.width", 200, "display.max_columns", 20,
                                "display.max_rows", 200):
             sys.stdout.write(df.to_string(index=False) + "\n")
+    _save_plot(args, chart)
+
+
+def _save_plot(args, chart):
+    """``chart()`` to ``--plot``, if given."""
     if getattr(args, "plot", None):
         if chart is None:
             raise _UsageError("this analysis has no chart")
@@ -437,6 +442,111 @@ def cmd_sobol(args):
     return 0
 
 
+def _number(v):
+    """A parameter value for a table: thousands with commas, small values to 3 figures."""
+    import math
+
+    if v is None or not math.isfinite(v):
+        return "-"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
+def _diagnostics_lines(diag):
+    return [f"Diagnostics: acceptance {diag['acceptance']:.2f}, effective sample size "
+            f"{_number(diag['ess'])}, {diag['walkers']} walkers x {diag['steps']:,} steps "
+            f"(burn-in {diag['burn']:,}, thin {diag['thin']}), {diag['seconds']:.1f} s",
+            f"Provisional counts: shift b = {diag['provisional_shift']:.4f} (log), "
+            f"sd s_p = {diag['provisional_sd']:.3f}"]
+
+
+def _jsonable(v):
+    """Diagnostics for a JSON document: tuples as lists, nan as null."""
+    import math
+
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _calibration_text(sc, cal):
+    import pandas as pd
+
+    s = cal.summary()
+    table = pd.DataFrame({
+        "parameter": s["name"],
+        "prior median": s["prior_median"].map(_number),
+        "prior 90%": [f"{_number(a)} to {_number(b)}"
+                      for a, b in zip(s["prior_low"], s["prior_high"])],
+        "posterior median": s["posterior_median"].map(_number),
+        "posterior 90%": [f"{_number(a)} to {_number(b)}"
+                          for a, b in zip(s["posterior_low"], s["posterior_high"])]})
+    fit = cal.fit.copy()
+    for c in ("observed", "median", "low", "high"):
+        fit[c] = fit[c].map(lambda v: f"{v:,.0f}")
+    fit = fit.rename(columns={"median": "fitted median", "low": "90% low",
+                              "high": "90% high", "train": "in fit"})
+    first, last = cal.diagnostics["window"]
+    lines = [f"Scenario: {sc.name}  (baseline model '{sc.baseline_model}'; fitted to US "
+             f"synthetic-opioid deaths, {first}-{last})", "",
+             "Posterior against prior (calibration.* are nuisance parameters of the fit; "
+             "lever effects stay judgement):",
+             table.to_string(index=False), "",
+             "Fit (deaths a year; 90% posterior predictive interval of the observed count):",
+             fit.to_string(index=False), ""] + _diagnostics_lines(cal.diagnostics)
+    lines += [f"Warning: {w}" for w in cal.diagnostics["warnings"]]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_calibrate(args):
+    from .analyses import calibrate
+    from .reporting import charts
+
+    sc = _load(args)
+    cal = calibrate(sc, draws=args.draws, seed=args.seed, progress=_bar(args, "calibrate"))
+    for warning in cal.diagnostics["warnings"]:
+        print(f"decide: warning: {warning}", file=sys.stderr)
+    if args.out:
+        df = {"posterior": cal.posterior, "fit": cal.fit, "summary": cal.summary()}[args.table]
+        extra = {"table": args.table, "baseline_model": sc.baseline_model,
+                 "draws": args.draws, "seed": args.seed,
+                 "diagnostics": _jsonable(cal.diagnostics)}
+        _write_table(df, args.out, extra)
+    else:
+        sys.stdout.write(_calibration_text(sc, cal))
+    _save_plot(args, lambda: charts.fit_chart(cal.fit))
+    return 0
+
+
+def cmd_validate(args):
+    from .analyses import calibrate, validation_table
+    from .reporting import charts
+
+    sc = _load(args)
+    # decide.validate is calibrate(train_until=...) then this table; calling the two here
+    # also gives the whole fit for the chart
+    cal = calibrate(sc, draws=args.draws, seed=args.seed, train_until=args.train_until,
+                    progress=_bar(args, "validate"))
+    for warning in cal.diagnostics["warnings"]:
+        print(f"decide: warning: {warning}", file=sys.stderr)
+    table = validation_table(cal.fit, args.train_until)
+    if table.empty:
+        print(f"decide: warning: no observed year after {args.train_until} to predict",
+              file=sys.stderr)
+    extra = {"train_until": args.train_until, "baseline_model": sc.baseline_model,
+             "draws": args.draws, "seed": args.seed,
+             "diagnostics": _jsonable(cal.diagnostics)}
+    if not args.out:
+        print(f"Baseline model '{sc.baseline_model}', trained on observed years up to "
+              f"{args.train_until}; predicted = median, low/high = 90% predictive interval",
+              file=sys.stderr)
+    _emit(args, table, lambda: charts.fit_chart(cal.fit), extra=extra)
+    return 0
+
+
 class _UsageError(Exception):
     pass
 
@@ -508,14 +618,16 @@ def build_parser():
                                   "to .html or .png (from the first 200,000 draws)")
     m.set_defaults(func=cmd_monte_carlo)
 
-    def analysis(name, fn, help_text):
+    def analysis(name, fn, help_text, executor=True):
         a = sub.add_parser(name, help=help_text)
         a.add_argument("scenario")
         a.add_argument("--set", action="append", metavar="KEY=VALUE")
         a.add_argument("--out", help="write the table to .csv, .xlsx or .json")
         a.add_argument("--quiet", action="store_true", help="no progress on stderr")
-        a.add_argument("--executor", default=None,
-                       help="'processes', or a Dask scheduler address (draw-based analyses)")
+        if executor:
+            a.add_argument("--executor", default=None,
+                           help="'processes', or a Dask scheduler address (draw-based "
+                                "analyses)")
         a.set_defaults(func=fn)
         return a
 
@@ -557,6 +669,23 @@ def build_parser():
     a.add_argument("--seed", type=int, default=None)
     a.add_argument("--output", default="deaths_averted",
                    help="deaths_averted or share.<lever>")
+    c = analysis("calibrate", cmd_calibrate, "fit the status-quo baseline to observed "
+                 "deaths, posterior against prior (decide.calibrate)", executor=False)
+    c.add_argument("--draws", type=int, default=2000, help="posterior draws kept")
+    c.add_argument("--seed", type=int, default=None, help="random seed (0 is a seed)")
+    c.add_argument("--table", choices=["posterior", "fit", "summary"], default="posterior",
+                   help="what --out writes: one row per posterior draw (default), the fit "
+                        "per year, or posterior against prior quantiles")
+    c.add_argument("--plot", help="observed deaths against the fit (median, 90%% band) to "
+                                  ".html or .png")
+    v = analysis("validate", cmd_validate, "fit up to a year, predict the later observed "
+                 "years out of sample (decide.validate)", executor=False)
+    v.add_argument("--train-until", type=int, default=2023,
+                   help="last year whose count is used in the fit (default 2023)")
+    v.add_argument("--draws", type=int, default=2000, help="posterior draws kept")
+    v.add_argument("--seed", type=int, default=None, help="random seed (0 is a seed)")
+    v.add_argument("--plot", help="observed deaths against the fit and the predictions "
+                                  "(median, 90%% band) to .html or .png")
     b = sub.add_parser("brief", help="a printable one-page HTML briefing of the optimal "
                                      "allocation (decide.reporting.briefing_html)")
     b.add_argument("scenario")

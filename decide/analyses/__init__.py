@@ -13,7 +13,7 @@ analyses work on discounted deaths (the optimiser's objective).
 
 from .basis import decision_basis
 from .budget_frontier import frontier
-from .calibration import Calibration, calibrate, validate
+from .calibration import Calibration, calibrate, forecast, validate, validation_table
 from .global_sensitivity import sobol
 from .grid import two_way
 from .montecarlo import monte_carlo, monte_carlo_chunks, summarize
@@ -23,4 +23,4 @@ from .voi import evpi, evppi
 
 __all__ = ["frontier", "tornado", "two_way", "robust", "RobustResult", "evpi", "evppi",
            "sobol", "monte_carlo", "monte_carlo_chunks", "summarize", "decision_basis",
-           "calibrate", "validate", "Calibration"]
+           "calibrate", "validate", "validation_table", "forecast", "Calibration"]

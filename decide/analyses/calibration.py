@@ -47,9 +47,10 @@ from ..arguments import check_int, check_seed, suggest
 from ..errors import ScenarioError
 from ..scenario.data import load_observed, observed_series
 from .common import report_progress
-from .sampling import ppf, root_seed
+from .sampling import block_seed, ppf, root_seed
 
-__all__ = ["Calibration", "calibrate", "validate", "calibrated_parameters",
+__all__ = ["Calibration", "calibrate", "validate", "validation_table", "forecast",
+           "calibrated_parameters",
            "prior_values", "simulate_data", "COVARIATE", "DEATHS_SERIES", "LEVEL", "NOISE"]
 
 #: The supply covariate that drives the dynamic model's hazard (calendar years).
@@ -482,7 +483,13 @@ def validate(sc, data=None, *, train_until=2023, draws=2000, seed=None, paramete
     seed = check_seed(seed, where="validate")
     cal = calibrate(sc, data, draws=draws, seed=seed, parameters=parameters,
                     train_until=train_until, progress=progress)
-    f = cal.fit[cal.fit["year"] > train_until]
+    return validation_table(cal.fit, train_until)
+
+
+def validation_table(fit, train_until) -> pd.DataFrame:
+    """`validate`'s table from a `Calibration.fit` trained up to ``train_until``: the
+    observed years after it (for the CLI, which also charts the whole fit)."""
+    f = fit[fit["year"] > train_until]
     out = pd.DataFrame({"year": f["year"].to_numpy(), "status": f["status"].to_numpy(),
                         "observed": f["observed"].to_numpy(),
                         "predicted": f["median"].to_numpy(), "low": f["low"].to_numpy(),
@@ -490,3 +497,67 @@ def validate(sc, data=None, *, train_until=2023, draws=2000, seed=None, paramete
     out["inside"] = (out["observed"] >= out["low"]) & (out["observed"] <= out["high"])
     out["error_pct"] = 100 * (out["predicted"] - out["observed"]) / out["observed"]
     return out
+
+
+# -- forecast ---------------------------------------------------------------------------
+def forecast(sc, data=None, *, year, covariate, draws=2000, seed=None, parameters=None,
+             source="", progress=None) -> pd.DataFrame:
+    """Predict the synthetic-opioid death count of a year with no count yet, from a
+    value of the covariate for that year (docs/model.md section 12.7).
+
+    The model is calibrated on every observed count (as `calibrate`, same seed, same
+    posterior: the extra year enters the forward model but not the likelihood), and the
+    posterior predictive of ``year`` is drawn on the scale of the first count NCHS will
+    publish for it, a provisional one (the provisional shift ``b`` and spread ``s_p``
+    added).
+
+    Parameters
+    ----------
+    year : int
+        The year after the window's last covariate year (calendar years are consecutive).
+    covariate : float
+        ``dea_pills_lethal_dose_share`` in ``year``, percent. Where it comes from (say a
+        fiscal-year figure used for the calendar year) is the caller's judgement, stated
+        in ``source``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``year``, ``series``, ``status`` ("provisional", the scale predicted),
+        ``median``, ``low``, ``high`` (90% predictive interval), ``covariate``,
+        ``model`` (the scenario's baseline model), ``seed``, ``draws``.
+    """
+    where = "forecast"
+    year = check_int("year", year, 1900, 2100, where=where)
+    draws = check_int("draws", draws, 100, 10**6, where=where)
+    seed = check_seed(seed, where=where)
+    covariate = float(covariate)
+    if not (math.isfinite(covariate) and covariate > 0):
+        raise ScenarioError("must be a positive number (percent)", file=f"<{where}>",
+                            key="covariate", value=covariate)
+    if data is None or not isinstance(data, pd.DataFrame):
+        data = load_observed(data)
+    obs = _observations(data, None)
+    if year != obs.years[-1] + 1:
+        raise ScenarioError(f"must be the year after the window {obs.years[0]}-"
+                            f"{obs.years[-1]}", file=f"<{where}>", key="year", value=year)
+    row = {c: "" for c in data.columns}
+    row.update(year=year, series=COVARIATE, value=covariate, unit="percent",
+               period="calendar", status="final", source=source or "forecast input")
+    extended = pd.concat([data, pd.DataFrame([row])], ignore_index=True)
+    extended["year"] = extended["year"].astype(data["year"].dtype)
+    cal = calibrate(sc, extended, draws=draws, seed=seed, parameters=parameters,
+                    progress=progress)
+    ext = _observations(extended, None)
+    names = [n for n in cal.posterior.columns if n not in (LEVEL, NOISE)]
+    model = _Model(sc, names, ext, ~np.isnan(ext.observed))
+    th = {n: cal.posterior[n].to_numpy() for n in cal.posterior.columns}
+    mu = model.mean(th)[:, -1]
+    sd = np.sqrt(th[NOISE] ** 2 + 1.0 / mu + ext.prov_sd ** 2)
+    rng = np.random.default_rng(block_seed(root_seed(seed), 3))
+    y = np.exp(np.log(mu) + ext.shift + sd * rng.standard_normal(mu.shape))
+    q = np.quantile(y, _Q)
+    return pd.DataFrame({"year": [year], "series": [DEATHS_SERIES],
+                         "status": ["provisional"], "median": [q[1]], "low": [q[0]],
+                         "high": [q[2]], "covariate": [covariate],
+                         "model": [sc.baseline_model], "seed": [seed], "draws": [draws]})

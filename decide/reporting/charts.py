@@ -7,7 +7,8 @@ import pandas as pd
 from ..optimization.certificate import FUNDED
 
 __all__ = ["allocation_chart", "deaths_chart", "funded_chart", "averted_histogram",
-           "frontier_chart", "tornado_chart", "two_way_heatmap", "pareto_chart", "save_chart"]
+           "frontier_chart", "tornado_chart", "two_way_heatmap", "pareto_chart", "fit_chart",
+           "save_chart"]
 
 
 def _alt():
@@ -129,6 +130,48 @@ def pareto_chart(p):
                  alt.Tooltip("deaths:Q", format=",.0f")] + [
             alt.Tooltip(f"{c}:Q", format=",.0f") for c in p.columns if c.startswith("spend.")],
     ).properties(height=320, width="container")
+
+
+def fit_chart(fit):
+    """Observed synthetic-opioid deaths against the calibrated baseline: posterior
+    predictive median and 90% band per year (`decide.calibrate`'s ``fit``; `validate`'s
+    table, with ``predicted`` for ``median``, works too). Years used in the fit and years
+    predicted out of sample are told apart when ``fit`` has a ``train`` column."""
+    alt = _alt()
+    df = fit.rename(columns={"predicted": "median"}).copy()
+    if "train" not in df:
+        df["train"] = False
+    df["use"] = df["train"].map({True: "Fitted (year in the fit)",
+                                 False: "Predicted (out of sample)"})
+    df["status"] = df["status"].replace("", "none") if "status" in df else "final"
+    y_title = "Deaths involving synthetic opioids (T40.4) per year"
+    x = alt.X("year:Q", title="Year (calendar)",
+              axis=alt.Axis(format="d", tickMinStep=1),
+              scale=alt.Scale(nice=False, domain=[float(df["year"].min()) - 0.3,
+                                                  float(df["year"].max()) + 0.3]))
+    tooltip = [alt.Tooltip("year:Q", title="Year", format="d"),
+               alt.Tooltip("observed:Q", title="Observed", format=",.0f"),
+               alt.Tooltip("status:N", title="Count"),
+               alt.Tooltip("median:Q", title="Median", format=",.0f"),
+               alt.Tooltip("low:Q", title="90% low", format=",.0f"),
+               alt.Tooltip("high:Q", title="90% high", format=",.0f"),
+               alt.Tooltip("use:N", title="Year")]
+    base = alt.Chart(df).encode(x=x)
+    band = base.mark_area(opacity=0.2, color="#4c78a8").encode(
+        y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=False)), y2="high:Q")
+    bars = base.mark_rule(strokeWidth=2).encode(
+        y="low:Q", y2="high:Q",
+        color=alt.Color("use:N", title="Model (median, 90% interval)",
+                        legend=alt.Legend(orient="bottom", labelLimit=300)))
+    median = base.mark_line(point=True, color="#4c78a8").encode(y="median:Q",
+                                                                tooltip=tooltip)
+    observed = base.mark_point(filled=True, size=80, color="black").encode(
+        y="observed:Q",
+        shape=alt.Shape("status:N", title="Observed count",
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=tooltip)
+    return alt.layer(band, bars, median, observed).properties(height=320,
+                                                              width="container")
 
 
 def save_chart(chart, path):
