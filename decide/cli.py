@@ -159,7 +159,13 @@ def cmd_brief(args):
     sc = _load(args)
     res = optimize(sc, solver=args.solver, objective=args.objective)
     mc = monte_carlo(sc, n=args.draws, seed=args.seed) if args.draws else None
-    return _write_out(args, briefing_html(res, reference=reference, monte_carlo=mc).encode())
+    check = None
+    if args.validate:
+        from .analyses import validate
+
+        check = validate(sc, seed=args.seed)
+    return _write_out(args, briefing_html(res, reference=reference, monte_carlo=mc,
+                                          validation=check).encode())
 
 
 def cmd_least_cost(args):
@@ -695,6 +701,8 @@ def build_parser():
     b.add_argument("--draws", type=int, default=0,
                    help="add a Monte Carlo summary with this many draws (0 = none)")
     b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--validate", action="store_true",
+                   help="add the baseline's out-of-sample error (decide.validate, ~2 s)")
     _objective_option(b)
     b.set_defaults(func=cmd_brief)
     q = sub.add_parser("params", help="parameters with ranges, sources and confidence "

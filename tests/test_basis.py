@@ -89,3 +89,25 @@ def test_cli_and_briefing_state_what_the_decision_rests_on(frozen, capsys, tmp_p
 
 def test_phased_results_have_no_flat_switching_values(two_lever):
     assert decision_sentences(decide.optimize(two_lever, phasing=True)) == []
+
+
+def test_briefing_states_the_baseline_model_and_its_validation(frozen, capsys):
+    import pandas as pd
+
+    from decide.reporting.sentences import baseline_sentence
+
+    assert "the flat model" in baseline_sentence(frozen)
+    assert "was not run" in baseline_sentence(frozen)
+    check = pd.DataFrame({"year": [2024], "observed": [48422.0], "predicted": [77234.0],
+                          "low": [68008.0], "high": [85089.0], "inside": [False]})
+    text = baseline_sentence(frozen, check)
+    assert "77,234" in text and "48,422" in text and "+59.5%" in text and "outside" in text
+    html = decide.reporting.briefing_html(decide.optimize(frozen), validation=check)
+    assert "the flat model" in html and "+59.5%" in html
+
+
+def test_cli_brief_validate_adds_the_measured_error(tmp_path):
+    page = tmp_path / "b.html"
+    assert main(["brief", str(GOLDEN_BASELINE), "--validate", "--out", str(page)]) == 0
+    html = page.read_text()
+    assert "Trained on earlier years, it predicted" in html and "observed (" in html

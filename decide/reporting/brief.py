@@ -10,7 +10,7 @@ import pandas as pd
 from ..optimization.certificate import FUNDED
 from .caveats import CAVEATS
 from .outcomes import OBJECTIVE_TEXT, budget_price_sentence
-from .sentences import decision_sentences, status_sentence
+from .sentences import baseline_sentence, decision_sentences, status_sentence
 
 __all__ = ["briefing_html"]
 
@@ -40,7 +40,8 @@ def _table(df: pd.DataFrame):
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
+def briefing_html(res, *, reference=None, monte_carlo=None, validation=None,
+                  timestamp=None):
     """The briefing for an `Allocation`.
 
     Parameters
@@ -51,6 +52,8 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
     monte_carlo : pandas.DataFrame, optional
         Output of `decide.monte_carlo` for the same scenario (adds how often each lever
         is funded and the spread of deaths averted).
+    validation : pandas.DataFrame, optional
+        Output of `decide.validate` for the same scenario (adds its out-of-sample error).
     timestamp : str, optional
 
     Returns
@@ -94,6 +97,7 @@ def briefing_html(res, *, reference=None, monte_carlo=None, timestamp=None):
         f"<tr><td>Cost per death averted</td><td>$"
         f"{_num(s['cost_per_death_averted_musd'], '{:,.2f}')}M</td></tr></table>",
         *([f"<p class='judgement'>{_e(status)}</p>"] if status else []),
+        f"<p>{_e(baseline_sentence(sc, validation))}</p>",
         "<h2>Allocation</h2>", _table(alloc),
         *(["<h2>What the decision rests on</h2><ul>"]
           + [f"<li>{_e(line)}</li>" for line in decision_sentences(res)] + ["</ul>"]

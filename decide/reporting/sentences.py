@@ -7,7 +7,7 @@ import math
 from ..optimization import Status
 
 __all__ = ["BREAKPOINT_REL", "at_breakpoint", "shadow_price_sentence", "status_sentence",
-           "basis_sentences", "decision_sentences"]
+           "basis_sentences", "decision_sentences", "baseline_sentence"]
 
 #: Relative difference between the budget's left and right shadow prices above which
 #: the budget sits at a breakpoint (a kink of deaths averted against the budget).
@@ -169,3 +169,39 @@ def basis_sentences(basis, parameters, horizon):
                 "allocation within its range"
         out.append(text + ".")
     return out
+
+
+_BASELINE_WORDS = {
+    "flat": "a constant trend from the 2024 level (D0 (1 + g)^t)",
+    "trend": "a log-linear trend (docs/model.md section 11)",
+    "dynamic": "a population model driven by the supply index (docs/model.md section 11)",
+}
+
+
+def baseline_sentence(sc, validation=None):
+    """Which baseline projection the answer rests on, and how it fared out of sample.
+
+    Parameters
+    ----------
+    sc : Scenario
+    validation : pandas.DataFrame, optional
+        `decide.validate` of ``sc``: its first held-out year is reported (observed,
+        predicted median, 90% interval, error in %); otherwise the sentence says the
+        check was not run here.
+
+    Returns
+    -------
+    str
+    """
+    model = sc.baseline_model
+    text = f"Baseline (no new spending): the {model} model, {_BASELINE_WORDS[model]}."
+    if validation is None or not len(validation):
+        return text + (" Its out-of-sample check was not run for this briefing "
+                       "(decide validate; docs/model.md section 12).")
+    row = validation.iloc[0]
+    error = (row["predicted"] - row["observed"]) / row["observed"]
+    inside = "inside" if bool(row["inside"]) else "outside"
+    return text + (f" Trained on earlier years, it predicted {row['predicted']:,.0f} "
+                   f"synthetic-opioid deaths for {int(row['year'])} against "
+                   f"{row['observed']:,.0f} observed ({error:+.1%}), {inside} its 90% "
+                   f"interval ({row['low']:,.0f}-{row['high']:,.0f}).")
