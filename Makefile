@@ -39,6 +39,7 @@ bench: install chromium
 	$(BIN)/python bench/bench_fast.py
 	$(BIN)/python bench/bench_app.py
 	$(BIN)/python bench/bench_analyses.py
+	$(BIN)/python bench/bench_calibration.py
 
 lint: install
 	$(BIN)/ruff check .
