@@ -49,7 +49,7 @@ def _median_s(fn, runs):
 
 def _per_draw_cbc(sc, count):
     """Seconds per draw to re-optimise ``count`` Monte Carlo draws with PuLP + CBC."""
-    values = sample_parameters(sc.parameters(), 0, count, 1, sc.correlations)
+    values = sample_parameters(sc.parameters(), 0, count, 1, sc.correlations, sc.posterior)
     draws = [sc.with_overrides({k: float(v[i]) for k, v in values.items()})
              for i in range(count)]
     t = time.perf_counter()

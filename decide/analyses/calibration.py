@@ -51,7 +51,8 @@ from .sampling import block_seed, ppf, root_seed
 
 __all__ = ["Calibration", "calibrate", "validate", "validation_table", "forecast",
            "calibrated_parameters",
-           "prior_values", "simulate_data", "COVARIATE", "DEATHS_SERIES", "LEVEL", "NOISE"]
+           "prior_values", "simulate_data", "COVARIATE", "DEATHS_SERIES", "LEVEL", "NOISE",
+           "POSTERIOR_ROWS"]
 
 #: The supply covariate that drives the dynamic model's hazard (calendar years).
 COVARIATE = "dea_pills_lethal_dose_share"
@@ -67,6 +68,8 @@ _PROV_DEFAULT = (0.0, 0.05)  # (b, s_p) when fewer than two years have both stat
 _THIN = 30
 _BURN = 400
 _Q = (0.05, 0.5, 0.95)
+#: Most rows of the posterior a calibrated scenario carries (`Calibration.scenario`).
+POSTERIOR_ROWS = 2000
 
 #: The scenario parameters each baseline model's forward model uses.
 _INFORMED = {
@@ -105,8 +108,10 @@ class Calibration:
         ``warnings`` (a list of sentences; empty when all is well).
     scenario : Scenario
         ``sc`` with each calibrated parameter's base set to its posterior median (ranges
-        unchanged). Monte Carlo on it still draws each parameter independently from its
-        prior shape: drawing the joint posterior is not done.
+        unchanged) and the joint posterior of the calibrated parameters as its
+        ``[posterior]`` table (thinned evenly to at most `POSTERIOR_ROWS` rows):
+        `monte_carlo`, `robust`, `evpi`, `evppi` and `sobol` on it draw those parameters
+        as whole posterior rows (correlations kept), the others from their priors.
     prior : pandas.DataFrame
         Prior 5%, 50%, 95% quantiles of each posterior column (``name``, ``low``,
         ``median``, ``high``).
@@ -386,12 +391,16 @@ def calibrate(sc, data=None, *, draws=2000, seed=None, parameters=None, train_un
 
 
 def _calibrated_scenario(sc, model, th, names):
-    """``sc`` with the calibrated parameters' bases at their posterior medians. For the
-    dynamic model, people at risk and initiation are those the posterior implies for the
-    window's last year (the scenario's year 1 is the latest observed year)."""
+    """``sc`` with the calibrated parameters' bases at their posterior medians and their
+    joint posterior as the ``[posterior]`` table (at most `POSTERIOR_ROWS` rows, thinned
+    evenly), which the sampling analyses resample row by row. For the dynamic model,
+    people at risk and initiation are those the posterior implies for the window's last
+    year (the scenario's year 1 is the latest observed year). Each value is clipped to its
+    parameter's ``[low, high]``; declared correlations that involve a calibrated parameter
+    are dropped (the posterior carries its dependence)."""
     table = sc.parameters().set_index("name")
     used = [n for n in names if n in _INFORMED[model.kind]]
-    values = {n: float(np.median(th[n])) for n in used}
+    values = {n: np.asarray(th[n], dtype=float) for n in used}
     if model.kind == "dynamic" and ({"baseline.people_at_risk", "baseline.initiation"}
                                     & set(used)):
         level = th[LEVEL]
@@ -400,12 +409,28 @@ def _calibrated_scenario(sc, model, th, names):
         inflow = pop.inflow(level)
         init_last = inflow / ((np.asarray(pop.cessation) + hazard[:, -1]) * p_last)
         if "baseline.people_at_risk" in used:
-            values["baseline.people_at_risk"] = float(np.median(p_last))
+            values["baseline.people_at_risk"] = np.asarray(p_last, dtype=float)
         if "baseline.initiation" in used:
-            values["baseline.initiation"] = float(np.median(init_last))
-    overrides = {n: float(np.clip(v, table.loc[n, "low"], table.loc[n, "high"]))
-                 for n, v in values.items()}
-    return sc.with_overrides(overrides, source=f"{sc.source} (calibrated)")
+            values["baseline.initiation"] = np.asarray(init_last, dtype=float)
+    values = {n: np.clip(v, table.loc[n, "low"], table.loc[n, "high"])
+              for n, v in values.items()}
+    overrides = {n: float(np.median(v)) for n, v in values.items()}
+    calibrated = sc.with_overrides(overrides, source=f"{sc.source} (calibrated)")
+    if not values:
+        return calibrated
+    raw = calibrated.to_dict()
+    columns = list(values)
+    draws = np.column_stack([values[n] for n in columns])
+    step = -(-len(draws) // POSTERIOR_ROWS)
+    raw["posterior"] = {"columns": columns,
+                        "draws": [[float(x) for x in row] for row in draws[::step]]}
+    kept = [c for c in raw.get("correlations", [])
+            if c["a"] not in values and c["b"] not in values]
+    if kept:
+        raw["correlations"] = kept
+    else:
+        raw.pop("correlations", None)
+    return type(sc).from_dict(raw, source=calibrated.source)
 
 
 # -- simulation-based checks ------------------------------------------------------------

@@ -23,6 +23,13 @@ def sobol(sc, *, n, seed=None, output="deaths_averted", parameters=None, executo
     every design point re-optimises the allocation. Sobol indices assume independent
     inputs: declared correlations are ignored here (``attrs["note"]`` says so).
 
+    A scenario's ``[posterior]`` table is drawn as one block: the uniform variate of the
+    first posterior column among the analysed parameters picks a row,
+    ``floor(u * rows)``, and every posterior column takes its value from that row, so the
+    block moves jointly and keeps its correlations. That first column's indices are then
+    those of the whole posterior block; the other posterior columns' own variates are
+    unused, so their indices are zero up to sampling noise (``attrs["note"]`` says so).
+
     Parameters
     ----------
     n : int
@@ -56,6 +63,7 @@ def sobol(sc, *, n, seed=None, output="deaths_averted", parameters=None, executo
     values = {name: ppf(table.loc[name, "distribution"], table.loc[name, "low"],
                         table.loc[name, "base"], table.loc[name, "high"], u[:, j])
               for j, name in enumerate(names)}
+    block = _posterior_block(sc, names, u, values)
     spend, deaths, b, *_ = solve_draws_on(sc, values, len(u), executor)
     if output == "deaths_averted":
         y = b.baseline.sum(axis=1) - deaths
@@ -70,4 +78,25 @@ def sobol(sc, *, n, seed=None, output="deaths_averted", parameters=None, executo
     out.attrs["note"] = ("inputs treated as independent; the scenario's correlations are "
                          "ignored by Sobol indices" if sc.correlations else
                          "inputs independent")
+    if block:
+        out.attrs["note"] += (f"; the posterior block ({', '.join(block)}) is drawn jointly "
+                              f"by row through {block[0]}'s variate: {block[0]}'s indices "
+                              "are the block's, the others' are zero")
     return out
+
+
+def _posterior_block(sc, names, u, values):
+    """Replace the posterior columns' values by whole rows of ``sc.posterior``, the row
+    index ``floor(u * rows)`` from the first analysed posterior column's variate.
+    Returns the posterior columns so drawn (empty without a posterior)."""
+    if sc.posterior is None:
+        return []
+    block = [n for n in sc.posterior.columns if n in names]
+    if not block:
+        return []
+    table = sc.posterior.array()
+    first = u[:, names.index(block[0])]
+    rows = np.minimum((first * len(table)).astype(np.int64), len(table) - 1)
+    for n in block:
+        values[n] = table[rows, sc.posterior.columns.index(n)]
+    return block

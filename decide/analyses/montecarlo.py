@@ -29,10 +29,14 @@ def _check(n, chunk, seed, executor):
 
 
 def _chunk_task(toml_text, start, stop, entropy, spawn_key, threads):
-    """One chunk of draws; takes only plain values, so it runs in any process."""
-    sc = parse_scenario(toml_text.encode(), source="<task>")
+    """One chunk of draws; takes only plain values, so it runs in any process (run here,
+    it may be given the scenario itself: `to_toml` loads back to an equal scenario, and
+    a ``[posterior]`` table makes the text long to write and parse)."""
+    sc = (parse_scenario(toml_text.encode(), source="<task>") if isinstance(toml_text, str)
+          else toml_text)
     seed = np.random.SeedSequence(entropy, spawn_key=tuple(spawn_key))
-    values = sample_parameters(sc.parameters(), start, stop, seed, sc.correlations)
+    values = sample_parameters(sc.parameters(), start, stop, seed, sc.correlations,
+                               sc.posterior)
     spend, deaths, b, engine, fallback = solve_draws(sc, values, stop - start, threads)
     frame = {"draw": np.arange(start, stop)}
     frame.update(values)
@@ -62,7 +66,7 @@ def monte_carlo_chunks(sc, *, n, seed=None, chunk=CHUNK, executor=None):
     n, chunk, seed, executor = _check(n, chunk, seed, executor)
     check_feasible(sc)
     root = root_seed(seed)
-    text = sc.to_toml()
+    text = sc if executor is None else sc.to_toml()
     threads = None if executor is None else 1  # one thread per worker process
     tasks = [(text, a, min(a + chunk, n), root.entropy, tuple(root.spawn_key), threads)
              for a in range(0, n, chunk)]

@@ -108,7 +108,8 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
     check_executor(executor, where="robust")
     root = root_seed(seed)
     params = sc.parameters()
-    values = sample_parameters(params, 0, n, root, sc.correlations)
+    values = sample_parameters(params, 0, n, root, sc.correlations,
+                               sc.posterior)
     spend_star, _, b, *_ = solve_draws_on(sc, values, n, executor)
     totals = b.scale.sum(axis=1)
     optimal = deaths_at(b, spend_star)
@@ -141,7 +142,8 @@ def robust(sc, *, n=1000, seed=None, objective="expected", alpha=0.9, out_of_sam
 
 
 def _out_of_sample(sc, x, root, start, m, alpha, executor=None):
-    values = sample_parameters(sc.parameters(), start, start + m, root, sc.correlations)
+    values = sample_parameters(sc.parameters(), start, start + m, root, sc.correlations,
+                               sc.posterior)
     spend_star, _, b, *_ = solve_draws_on(sc, values, m, executor)
     optimal = deaths_at(b, spend_star)
     rows = []

@@ -9,6 +9,13 @@ Iman & Conover (1982): each column is reordered to follow the ranks of correlate
 scores. Draw ``k`` always comes from block ``k // BLOCK``, whose generator is derived from
 ``SeedSequence(seed)`` by block index, so the same seed gives the same rows whether the
 draws are made at once, in chunks of any size, or on other processes or machines.
+
+A scenario's ``[posterior]`` table (joint draws of some parameters, e.g. from
+`decide.calibrate`) replaces those parameters' own distributions: each draw takes one whole
+row of the table, its index uniform over the rows and drawn from the block's generator after
+every other value of the block (so the other parameters get exactly the values they would
+get without the table, and the rows too are independent of chunking). Resampling whole
+rows keeps the posterior's correlations.
 """
 
 from __future__ import annotations
@@ -100,7 +107,7 @@ def _iman_conover(columns, corr, rng):
     return np.take_along_axis(np.sort(columns, axis=0), ranks, axis=0)
 
 
-def sample_parameters(params, start, stop, seed, correlations=()):
+def sample_parameters(params, start, stop, seed, correlations=(), posterior=None):
     """Draws ``start..stop-1`` of every parameter.
 
     Parameters
@@ -113,6 +120,9 @@ def sample_parameters(params, start, stop, seed, correlations=()):
     seed : int, SeedSequence or None
     correlations : sequence of (name, name, rho)
         Rank correlations to impose (Iman-Conover, within each block of `BLOCK` draws).
+    posterior : decide.scenario.core.Posterior or None
+        ``Scenario.posterior``: its columns are drawn by resampling whole rows (uniform
+        row indices from each block's generator), the other parameters as without it.
 
     Returns
     -------
@@ -126,6 +136,10 @@ def sample_parameters(params, start, stop, seed, correlations=()):
     correlated = sorted({n for a, b, _ in correlations for n in (a, b)})
     corr = correlation_matrix(correlated, correlations) if correlated else None
     out = {n: [] for n in names}
+    table = None
+    if posterior is not None:
+        table = posterior.array()
+        cols = [(j, n) for j, n in enumerate(posterior.columns) if n in out]
     if stop <= start:
         return {n: np.empty(0) for n in names}
     for block in range(start // BLOCK, (stop - 1) // BLOCK + 1):
@@ -136,6 +150,10 @@ def sample_parameters(params, start, stop, seed, correlations=()):
             mixed = _iman_conover(np.column_stack([values[n] for n in correlated]), corr, rng)
             for j, n in enumerate(correlated):
                 values[n] = mixed[:, j]
+        if table is not None:  # last, so the draws above are as without a posterior
+            rows = rng.integers(0, len(table), BLOCK)
+            for j, n in cols:
+                values[n] = table[rows, j]
         lo, hi = max(start - block * BLOCK, 0), min(stop - block * BLOCK, BLOCK)
         for n in names:
             out[n].append(values[n][lo:hi])

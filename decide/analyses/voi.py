@@ -61,7 +61,8 @@ def evpi(sc, *, n, seed=None, executor=None):
     seed = check_seed(seed, where="evpi")
     check_executor(executor, where="evpi")
     root = root_seed(seed)
-    values = sample_parameters(sc.parameters(), 0, n, root, sc.correlations)
+    values = sample_parameters(sc.parameters(), 0, n, root, sc.correlations,
+                               sc.posterior)
     spend_star, _, b, *_ = solve_draws_on(sc, values, n, executor)
     x_e = _expected_optimum(sc, b)
     at_e, at_own = deaths_at(b, x_e), deaths_at(b, spend_star)
@@ -84,7 +85,9 @@ def evppi(sc, parameters, *, n, seed=None, inner=200, executor=None):
     partitioned sample: ``n`` outer draws of ``theta``, each with ``inner`` draws of the
     other parameters (``theta`` is held at the group's first draw). On the same sample
     ``0 <= EVPPI <= EVPI`` holds exactly; EVPI is reported alongside for comparison.
-    Correlations between ``theta`` and the other parameters are not kept inside a group.
+    Correlations between ``theta`` and the other parameters are not kept inside a group;
+    nor, with a ``[posterior]`` table, is the dependence of posterior columns outside
+    ``theta`` on those inside (they vary over all rows).
 
     Returns
     -------
@@ -100,7 +103,8 @@ def evppi(sc, parameters, *, n, seed=None, inner=200, executor=None):
     check_executor(executor, where="evppi")
     root = root_seed(seed)
     total = n * inner
-    values = sample_parameters(sc.parameters(), 0, total, root, sc.correlations)
+    values = sample_parameters(sc.parameters(), 0, total, root, sc.correlations,
+                               sc.posterior)
     for name in names:  # theta constant within each group
         values[name] = np.repeat(values[name][::inner], inner)
     spend_star, _, b, *_ = solve_draws_on(sc, values, total, executor)

@@ -28,7 +28,7 @@ from models.population import Population, Trend
 from ..arguments import Interval, check_number, suggest
 from ..errors import ScenarioError
 
-__all__ = ["Param", "Lever", "Scenario", "load_scenario", "parse_scenario", "suggest",
+__all__ = ["Param", "Lever", "Posterior", "Scenario", "load_scenario", "parse_scenario", "suggest",
            "MAX_FILE_BYTES", "PARAM_SPECS", "NUMBER_SPECS", "CONFIDENCE", "DISTRIBUTIONS",
            "LIMITS", "LEVER_NAME", "OBJECTIVES", "VALUE_BASES", "BASELINE_MODELS",
            "BASELINE_SPECS"]
@@ -105,7 +105,7 @@ _MONEY_PARAM = {"statistical_life": "value_of_statistical_life",
 _DEMAND_PARAMS = ("max_effect", "cost_per_pct", "onset", "adaptation_time", "retained")
 _TOP_KEYS = ("name", "description", "budget", "horizon", "dollar_year", "discount_rate",
              "correlations", "constraints", "max_mexico_homicides", "phasing", "mexico",
-             "interactions", "outcomes", "baseline", "market", "levers")
+             "interactions", "outcomes", "baseline", "posterior", "market", "levers")
 #: Sampling distributions a parameter may declare (PERT by default).
 DISTRIBUTIONS = ("pert", "triangular", "uniform", "lognormal")
 _LEVER_KEYS = ("label", "description", "form", "channel", "floor", "ceiling", "lock",
@@ -142,7 +142,8 @@ NUMBER_SPECS = {
 }
 _SCALARS = ("budget", "horizon", "dollar_year", "discount_rate")
 #: Limits on sizes: levers, constraints, correlation pairs, characters of a text.
-LIMITS = {"levers": 50, "constraints": 100, "correlations": 500, "text": 10_000}
+LIMITS = {"levers": 50, "constraints": 100, "correlations": 500, "text": 10_000,
+          "posterior_rows": 20_000}
 #: A lever's name: a simple identifier.
 LEVER_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -213,6 +214,31 @@ class Lever:
 
 
 @dataclass(frozen=True)
+class Posterior:
+    """The ``[posterior]`` table: joint draws of some parameters (e.g. from `calibrate`).
+
+    Attributes
+    ----------
+    columns : tuple[str, ...]
+        Parameter names of the scenario (as in `Scenario.parameters`), distinct.
+    draws : tuple[tuple[float, ...], ...]
+        One row per draw, one value per column, each within that parameter's
+        ``[low, high]``. Sampling resamples whole rows, so correlations between the
+        columns are kept (`decide.analyses.sampling`).
+    """
+
+    columns: tuple
+    draws: tuple
+
+    def array(self):
+        """The draws as a float array of shape ``(rows, columns)``."""
+        return np.array(self.draws, dtype=float).reshape(len(self.draws), len(self.columns))
+
+    def to_dict(self):
+        return {"columns": list(self.columns), "draws": [list(r) for r in self.draws]}
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated, immutable scenario. Build it with `load_scenario` or `from_dict`.
 
@@ -234,6 +260,10 @@ class Scenario:
     baseline : Mapping or None
         The optional ``[baseline]`` table: ``model`` (`BASELINE_MODELS`) and its `Param`
         values by name; None (no table) is the flat model.
+    posterior : Posterior or None
+        The optional ``[posterior]`` table: joint draws of some parameters, which the
+        sampling analyses resample row by row instead of drawing those parameters from
+        their distributions; None (no table) draws every parameter independently.
     source : str
         Where it came from (a path, "<dict>", ...), used in error messages.
     """
@@ -254,6 +284,7 @@ class Scenario:
     interactions: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     outcomes: MappingProxyType | None = None  # years of life lost, money values
     baseline: MappingProxyType | None = None  # the projected baseline ([baseline] table)
+    posterior: Posterior | None = None  # joint draws of some parameters ([posterior] table)
     source: str = field(default="<dict>", compare=False)
 
     # -- construction ---------------------------------------------------------------
@@ -298,6 +329,8 @@ class Scenario:
         if self.baseline is not None:
             out["baseline"] = {k: (v.to_dict() if isinstance(v, Param) else v)
                                for k, v in self.baseline.items()}
+        if self.posterior is not None:
+            out["posterior"] = self.posterior.to_dict()
         out["levers"] = {lv.name: lv.to_dict() for lv in self.levers}
         return out
 
@@ -800,6 +833,8 @@ class _Validator:
         if baseline is not None:
             names += [f"baseline.{k}" for k, p in baseline.items() if isinstance(p, Param)]
         correlations = self.correlations(raw.get("correlations", []), names)
+        posterior = self.posterior(raw.get("posterior"), market, levers, mexico,
+                                   interactions, outcomes, baseline, correlations)
         constraints = self.constraints(raw.get("constraints", []), [lv.name for lv in levers])
         max_mx = raw.get("max_mexico_homicides")
         if max_mx is not None:
@@ -817,7 +852,59 @@ class _Validator:
             constraints=constraints, max_mexico_homicides=max_mx,
             phasing=MappingProxyType(phasing), mexico=mexico,
             interactions=MappingProxyType(interactions), outcomes=outcomes,
-            baseline=baseline, source=self.source, **scalars)
+            baseline=baseline, posterior=posterior, source=self.source, **scalars)
+
+    def posterior(self, raw, market, levers, mexico, interactions, outcomes, baseline,
+                  correlations):
+        if raw is None:
+            return None
+        raw = self.table("posterior", raw)
+        self.keys("posterior.", raw, ("columns", "draws"), required=("columns", "draws"))
+        params = {f"market.{k}": p for k, p in market.items()}
+        for kind, spec in interactions.items():
+            params.update({f"interactions.{kind}.{k}": p for k, p in spec.items()
+                           if isinstance(p, Param)})
+        for lv in levers:
+            params.update({f"levers.{lv.name}.{k}": p for k, p in lv.params.items()})
+        for prefix, table in (("mexico", mexico), ("outcomes", outcomes),
+                              ("baseline", baseline)):
+            if table is not None:
+                params.update({f"{prefix}.{k}": p for k, p in table.items()
+                               if isinstance(p, Param)})
+        columns = raw["columns"]
+        if not isinstance(columns, list) or not columns:
+            self.fail("posterior.columns", columns,
+                      "must be a non-empty list of parameter names")
+        for j, name in enumerate(columns):
+            if not isinstance(name, str) or name not in params:
+                hint = suggest(name, list(params)) if isinstance(name, str) else ""
+                self.fail(f"posterior.columns[{j}]", name, f"unknown parameter{hint}")
+            if columns.index(name) != j:
+                self.fail(f"posterior.columns[{j}]", name, "is listed twice")
+        correlated = {n for a, b, _ in correlations for n in (a, b)} & set(columns)
+        if correlated:
+            self.fail("posterior.columns", sorted(correlated),
+                      "a parameter with posterior draws cannot also be in correlations "
+                      "(the draws carry its dependence)")
+        rows = raw["draws"]
+        if not isinstance(rows, list) or not rows:
+            self.fail("posterior.draws", rows, "must be a non-empty list of rows")
+        if len(rows) > LIMITS["posterior_rows"]:
+            self.fail("posterior.draws", len(rows),
+                      f"at most {LIMITS['posterior_rows']:,} rows")
+        ranges = [_Spec(params[n].low, params[n].high, f"({n} low..high)") for n in columns]
+        good = next((i for i, row in enumerate(rows)
+                     if not isinstance(row, list) or len(row) != len(columns)), len(rows))
+        body = rows[:good]
+        out = _posterior_fast(body, ranges)
+        if out is None:  # some value fails (or is not a plain number): the full check
+            out = [tuple(self.number(f"posterior.draws[{i}].{n}", v, spec)
+                         for v, n, spec in zip(row, columns, ranges))
+                   for i, row in enumerate(body)]
+        if good < len(rows):
+            self.fail(f"posterior.draws[{good}]", rows[good],
+                      f"must be a list of {len(columns)} numbers (one per column)")
+        return Posterior(columns=tuple(columns), draws=tuple(out))
 
     def interactions(self, raw, levers):
         raw = self.table("interactions", raw)
@@ -1046,6 +1133,23 @@ def parse_scenario(data: bytes, *, source="<upload>", kind="toml"):
     except ValueError as exc:
         raise ScenarioError(f"malformed {kind.upper()}: {exc}", file=source) from None
     return Scenario.from_dict(raw, source=source)
+
+
+def _posterior_fast(rows, ranges):
+    """The rows as tuples of floats when every value is a plain finite number within its
+    column's closed range (what `check_number` would accept), else None (vectorised: a
+    calibrated posterior has thousands of values)."""
+    if not all(type(v) is float or type(v) is int for row in rows for v in row):
+        return None
+    try:
+        arr = np.array(rows, dtype=float).reshape(len(rows), len(ranges))
+    except (OverflowError, ValueError):
+        return None
+    lo = np.array([r.low for r in ranges])
+    hi = np.array([r.high for r in ranges])
+    if not (np.isfinite(arr).all() and (arr >= lo).all() and (arr <= hi).all()):
+        return None
+    return [tuple(row) for row in arr.tolist()]
 
 
 def _no_duplicates(pairs):

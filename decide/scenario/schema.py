@@ -14,7 +14,8 @@ constraints, ``[mexico]`` and ``[interactions]`` exist, the correlation matrix i
 positive definite, the constraint grammar, ``year_min <= year_max``, and the
 ``[outcomes]`` rules (years lost of both kinds or neither, the convexity condition, which
 money value a net benefit uses) and the ``[baseline]`` hazard rule (``people_at_risk.low``
-at least ``market.baseline_deaths.high``).
+at least ``market.baseline_deaths.high``), and the ``[posterior]`` table's column names,
+row lengths and each draw's range.
 """
 
 from __future__ import annotations
@@ -158,6 +159,19 @@ def scenario_schema():
                            "cap": _param(inter["cap"], "interactions.balloon.cap")},
                           ("levers", "cap"))})
     props["baseline"] = _baseline()
+    props["posterior"] = _table(
+        {"columns": {"type": "array", "minItems": 1, "uniqueItems": True,
+                     "items": _text(),
+                     "description": "parameter names (dotted) the draws give values of"},
+         "draws": {"type": "array", "minItems": 1,
+                   "maxItems": core.LIMITS["posterior_rows"],
+                   "items": {"type": "array", "minItems": 1,
+                             "items": {"type": "number"}},
+                   "description": "joint draws, one row per draw and one value per "
+                                  "column, each within the parameter's [low, high]"}},
+        ("columns", "draws"),
+        description="Joint draws of some parameters (e.g. a calibrated posterior): the "
+                    "sampling analyses resample whole rows, keeping correlations")
     props["market"] = _params_table(core.PARAM_SPECS["market"], "market")
     props["levers"] = {"type": "object", "minProperties": 1,
                        "maxProperties": core.LIMITS["levers"],
