@@ -121,3 +121,20 @@ def test_validate_arguments_are_checked():
         decide.validate(DYNAMIC, DATA, train_until=None)
     with pytest.raises(decide.ScenarioError, match="seed"):
         decide.validate(DYNAMIC, DATA, seed="x")
+
+
+def test_projection_of_the_calibrated_baseline():
+    from decide.analyses.calibration import projection
+
+    cal = decide.calibrate(DYNAMIC, DATA, draws=400, seed=2)
+    first = cal.diagnostics["window"][1]
+    p = projection(cal.scenario, first)
+    assert list(p.columns) == ["year", "median", "low", "high"]
+    assert p["year"].tolist() == list(range(first, first + DYNAMIC.horizon))
+    assert (p["low"] <= p["median"]).all() and (p["median"] <= p["high"]).all()
+    # year 1 of a dynamic baseline is D0 in every draw; later years spread with the posterior
+    d0 = cal.scenario.market["baseline_deaths"].base
+    assert p.loc[0, ["low", "median", "high"]].tolist() == pytest.approx([d0] * 3)
+    assert (p["high"] - p["low"]).iloc[-1] > 0
+    flat = projection(BASE, 2024)  # no posterior: the base path, no band
+    assert (flat["low"] == flat["high"]).all()

@@ -95,3 +95,17 @@ def test_nuisance_parameters_are_labelled(name):
     table = evidence.prior_posterior_table(summary)
     assert "nuisance" in table.loc[0, "Description"]
     assert table.loc[0, "Interval width vs prior"] == pytest.approx(0.5)
+
+
+def test_fit_frame_adds_the_projection_as_its_own_kind():
+    import pandas as pd
+
+    from ui.evidence import fit_frame
+
+    fit = pd.DataFrame({"year": [2021, 2022], "median": [1.0, 2.0], "low": [0.5, 1.5],
+                        "high": [1.5, 2.5]})
+    proj = pd.DataFrame({"year": [2024, 2025], "median": [3.0, 4.0], "low": [2.0, 3.0],
+                         "high": [4.0, 5.0]})
+    frame = fit_frame(fit, None, proj)
+    assert frame["kind"].tolist() == ["fitted", "fitted", "projected", "projected"]
+    assert frame.loc[frame["kind"] == "projected", "median"].tolist() == [3.0, 4.0]

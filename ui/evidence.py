@@ -52,10 +52,12 @@ def preferred_deaths(data, series=DEATHS_SERIES):
                          "deaths": obs["Deaths"].to_numpy()})
 
 
-def fit_frame(fit, validation=None):
-    """`Calibration.fit` (and optionally `decide.validate`'s table) in long form for a
-    chart: ``year``, ``kind`` (``fitted`` for the full-data fit, ``held out`` for the
-    out-of-sample prediction), ``median``, ``low``, ``high``."""
+def fit_frame(fit, validation=None, projected=None):
+    """`Calibration.fit` (and optionally `decide.validate`'s table and the status-quo
+    projection of `decide.analyses.calibration.projection`) in long form for a chart:
+    ``year``, ``kind`` (``fitted`` for the full-data fit, ``held out`` for the
+    out-of-sample prediction, ``projected`` for the baseline over the horizon),
+    ``median``, ``low``, ``high``."""
     parts = [pd.DataFrame({"year": fit["year"].astype(int).to_numpy(), "kind": "fitted",
                            "median": fit["median"].to_numpy(), "low": fit["low"].to_numpy(),
                            "high": fit["high"].to_numpy()})]
@@ -65,6 +67,9 @@ def fit_frame(fit, validation=None):
                                    "median": validation["predicted"].to_numpy(),
                                    "low": validation["low"].to_numpy(),
                                    "high": validation["high"].to_numpy()}))
+    if projected is not None and len(projected):
+        parts.append(projected.assign(kind="projected")[
+            ["year", "kind", "median", "low", "high"]])
     return pd.concat(parts, ignore_index=True)
 
 

@@ -49,7 +49,7 @@ from ..scenario.data import load_observed, observed_series
 from .common import report_progress
 from .sampling import block_seed, ppf, root_seed
 
-__all__ = ["Calibration", "calibrate", "validate", "validation_table", "forecast",
+__all__ = ["Calibration", "calibrate", "validate", "validation_table", "forecast", "projection",
            "calibrated_parameters",
            "prior_values", "simulate_data", "COVARIATE", "DEATHS_SERIES", "LEVEL", "NOISE",
            "POSTERIOR_ROWS"]
@@ -586,3 +586,37 @@ def forecast(sc, data=None, *, year, covariate, draws=2000, seed=None, parameter
                          "status": ["provisional"], "median": [q[1]], "low": [q[0]],
                          "high": [q[2]], "covariate": [covariate],
                          "model": [sc.baseline_model], "seed": [seed], "draws": [draws]})
+
+
+def projection(sc, first_year, *, interval=0.9):
+    """Baseline deaths (no new spending) per year over the horizon, with a band over the
+    scenario's joint posterior draws (its ``[posterior]`` table; the base values alone
+    when it has none).
+
+    Parameters
+    ----------
+    sc : Scenario
+        For example `Calibration.scenario`, whose year 1 is the last observed year.
+    first_year : int
+        Calendar year of the scenario's year 1.
+    interval : float
+        Central probability of the band.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year``, ``median``, ``low``, ``high``: synthetic-opioid deaths per year. The
+        band carries parameter uncertainty only (no year-to-year count noise), so it is
+        narrower than a predictive interval.
+    """
+    post = sc.posterior
+    if post is None:
+        paths = sc.model_inputs().baseline[None, :]
+    else:
+        table = post.array()
+        values = {c: table[:, k] for k, c in enumerate(post.columns)}
+        paths = sc.model_inputs(values=values, n=len(table)).draws.baseline
+    tail = (1 - interval) / 2
+    low, median, high = np.quantile(paths, [tail, 0.5, 1 - tail], axis=0)
+    return pd.DataFrame({"year": int(first_year) + np.arange(sc.horizon), "median": median,
+                         "low": low, "high": high})

@@ -7,6 +7,7 @@ import altair as alt
 import streamlit as st
 
 import decide
+from decide.analyses.calibration import projection
 
 from .. import evidence
 from ..library import observed_data
@@ -29,9 +30,10 @@ def observed_chart(points):
 
 
 def fit_chart(bands, points):
-    """The 90% predictive band and median of the fit (and of the held-out prediction)
-    with the observed counts on top."""
-    kinds = alt.Scale(domain=["fitted", "held out"], range=["#7f7f7f", "#ff7f0e"])
+    """The 90% predictive band and median of the fit (and of the held-out prediction
+    and the status-quo projection) with the observed counts on top."""
+    kinds = alt.Scale(domain=["fitted", "held out", "projected"],
+                      range=["#7f7f7f", "#ff7f0e", "#1f77b4"])
     base = alt.Chart(bands).encode(x=alt.X("year:O", title="Year"))
     band = base.mark_area(opacity=0.2).encode(
         y=alt.Y("low:Q", title="Synthetic-opioid deaths"), y2="high:Q",
@@ -94,10 +96,13 @@ def render(res, base):
 
     window = cal.diagnostics.get("window")
     shown = points if window is None else points[points["year"].between(*window)]
-    st.altair_chart(fit_chart(evidence.fit_frame(cal.fit, val), shown), width="stretch")
+    projected = None if window is None else projection(cal.scenario, window[1])
+    st.altair_chart(fit_chart(evidence.fit_frame(cal.fit, val, projected), shown),
+                    width="stretch")
     st.caption("Grey: the baseline calibrated to every observed year (median and 90% "
                f"predictive band). Orange: the prediction when trained through {train_until}"
-               " only.")
+               " only. Blue: the calibrated status-quo baseline over the scenario's horizon "
+               "(median and 90% band over the joint posterior; parameter uncertainty only).")
 
     st.markdown("**Out-of-sample table**")
     vt = evidence.validation_table(val)
