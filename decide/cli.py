@@ -226,11 +226,16 @@ def cmd_monte_carlo(args):
     chunks = monte_carlo_chunks(sc, n=n, seed=args.seed, chunk=args.chunk,
                                 executor=args.executor)
     summary = _RunningSummary(sc.lever_names)
+    used = args.seed
     with (export.atomic_file(args.out, "w") if args.out
           else contextlib.nullcontext()) as fh:
         done = 0
         for k, frame in enumerate(chunks):  # streamed: one chunk in memory at a time
+            if used is None:  # fresh entropy: print the seed that repeats this run
+                used = frame.attrs["seed_entropy"]
             if fh is not None:
+                if k == 0:
+                    _warn_size(args.out, frame, n)
                 frame.to_csv(fh, index=False, header=(k == 0))
             summary.add(frame)
             done += len(frame)
@@ -242,7 +247,7 @@ def cmd_monte_carlo(args):
     if args.out:
         print(f"wrote {args.out}", file=sys.stderr)
     with pd.option_context("display.width", 200):
-        sys.stdout.write(summary.text(n, args.seed))
+        sys.stdout.write(summary.text(n, used))
     if args.plot:
         from .reporting import charts
 
@@ -255,6 +260,15 @@ def cmd_monte_carlo(args):
             raise _UsageError(str(exc)) from None
         print(f"wrote {args.plot}", file=sys.stderr)
     return 0
+
+
+def _warn_size(path, frame, n, limit=100e6):
+    """Warn on stderr when the CSV will be large: bytes of the first chunk scaled to n."""
+    per_row = len(frame.head(200).to_csv(index=False)) / max(min(len(frame), 200), 1)
+    expected = per_row * n
+    if expected > limit:
+        print(f"decide: warning: about {expected / 1e6:,.0f} MB will be written to {path} "
+              f"({n:,} rows)", file=sys.stderr)
 
 
 class _RunningSummary:
@@ -290,7 +304,7 @@ class _RunningSummary:
         import numpy as np
 
         averted = np.concatenate(self.averted)
-        lines = [f"{n:,} draws, seed {seed}", "",
+        lines = [f"{n:,} draws, seed {seed} (--seed {seed} repeats this run)", "",
                  f"{'lever':<20}{'funded':>10}{'mean spend $M/yr':>18}"]
         for lv in self.levers:
             lines.append(f"{lv:<20}{self.funded[lv] / n:>10.1%}{self.spend_sum[lv] / n:>18,.1f}")

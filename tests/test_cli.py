@@ -307,3 +307,23 @@ def test_funded_means_the_same_in_cli_briefing_chart_and_summarize(baseline, mon
     out = capsys.readouterr().out
     for lever, share in expected.items():
         assert re.search(rf"^{lever}\s+{share:.1%}", out, re.M), (lever, out)
+
+
+def test_monte_carlo_prints_the_seed_that_repeats_an_unseeded_run(capsys):
+    assert main(["monte-carlo", BASELINE, "--n", "60", "--quiet"]) == 0
+    first = capsys.readouterr().out
+    header = first.splitlines()[0]
+    assert "seed None" not in header and "repeats this run" in header
+    seed = header.split("seed ")[1].split()[0]
+    assert main(["monte-carlo", BASELINE, "--n", "60", "--quiet", "--seed", seed]) == 0
+    assert capsys.readouterr().out == first
+
+
+def test_monte_carlo_warns_before_writing_a_large_file(tmp_path, capsys, monkeypatch):
+    from decide import cli
+
+    monkeypatch.setattr(cli._warn_size, "__defaults__", (1e3,))  # 1 kB counts as large
+    out = tmp_path / "draws.csv"
+    assert main(["monte-carlo", BASELINE, "--n", "60", "--seed", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "MB will be written to" in err and str(out) in err
