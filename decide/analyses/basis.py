@@ -45,7 +45,7 @@ def decision_basis(sc, *, result=None, table=None):
     res = optimize(sc) if result is None else result
     computed = table is not None or newton.in_scope(sc)
     if table is None and computed:
-        table = tornado(sc)
+        table = tornado(sc, result=res)
     params = sc.parameters().set_index("name")
     prices = res.shadow_price_bounds
     rows = []

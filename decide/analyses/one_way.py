@@ -36,7 +36,7 @@ def _switching_value(sc, name, base, side_value, reference, iterations=30):
     return outside
 
 
-def tornado(sc, *, parameters=None, reoptimize=True, progress=None):
+def tornado(sc, *, parameters=None, reoptimize=True, progress=None, result=None):
     """Each parameter at its low and its high value, everything else at base.
 
     Parameters
@@ -45,6 +45,8 @@ def tornado(sc, *, parameters=None, reoptimize=True, progress=None):
         Parameter names (default: every parameter with low < high).
     reoptimize : bool
         True re-optimises the allocation at each value; False keeps the base allocation.
+    result : Allocation, optional
+        ``optimize(sc)`` if already computed (the base allocation).
 
     Returns
     -------
@@ -61,7 +63,7 @@ def tornado(sc, *, parameters=None, reoptimize=True, progress=None):
     certified batch; otherwise each is a certified LP.
     """
     table = uncertain(sc, parameters)
-    base = optimize(sc)
+    base = optimize(sc) if result is None else result
     if newton.in_scope(sc):
         rows = _tornado_fast(sc, table, base, reoptimize, progress)
     else:

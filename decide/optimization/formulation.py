@@ -82,10 +82,6 @@ class LinearProgram:
         """Append ``val . cols[idx] <= rhs``."""
         return self.add_row(name, -INF, rhs, idx, val)
 
-    def row_index(self):
-        """{row name: position}."""
-        return {r[0]: k for k, r in enumerate(self.rows)}
-
 
 @dataclass
 class AllocationLP:

@@ -14,14 +14,14 @@ from .certificate import TANGENT_GRID, objective, project, tolerance
 from .certificate import gap as certified_gap
 from .solvers import make_solver, quiet_stdout
 
-__all__ = ["create_flat_lp", "add_initial_cuts", "add_response_cuts", "add_response_cuts_at",
-           "add_outcome_cuts", "solve_lp", "refine", "row_duals"]
+__all__ = ["create_flat_lp", "add_initial_cuts", "add_response_cuts", "solve_lp", "refine",
+           "row_duals"]
 
 
 def create_flat_lp(inp: ModelInputs, lower, upper, budget, eps=0.0, rows=(), min_size=None,
                    startup=None):
     """The flat LP's columns, budget, bounds, exact linear caps and objective (cuts are
-    added by `add_response_cuts` and `add_outcome_cuts`).
+    added by `add_initial_cuts` and `refine`).
 
     Parameters
     ----------
@@ -73,10 +73,10 @@ def add_initial_cuts(lp, lower, upper):
     for mult in (0.1, 0.3, 0.6, 1.0, 1.5, 2.5, 4.0):
         eff = np.minimum(scale[:, None] * mult, inp.profile * upper[:, None])
         if (eff < 0.02 * inp.profile * upper[:, None]).any():
-            add_response_cuts_at(lp, eff)
+            fm.define_response_cuts(lp, eff)
     y_max = float((inp.weight * inp.cap).sum())
     y_grid = np.tile(y_max * TANGENT_GRID, (inp.horizon, 1))
-    add_outcome_cuts(lp, y_grid, y_grid)
+    fm.define_outcome_cuts(lp, y_grid, y_grid)
 
 
 def refine(lp, solve, lower, upper, budget, eps, usable, coupled, max_iterations=60,
@@ -135,7 +135,8 @@ def refine(lp, solve, lower, upper, budget, eps, usable, coupled, max_iterations
         _, z_all, z_dem = (a[0] for a in log_reduction((inp.profile * x[:, None])[None],
                                                        inp.draws))
         add_response_cuts(lp, np.stack([x, x_lp], axis=1))
-        add_outcome_cuts(lp, np.stack([y_all, z_all], axis=1), np.stack([y_dem, z_dem], axis=1))
+        fm.define_outcome_cuts(lp, np.stack([y_all, z_all], axis=1),
+                               np.stack([y_dem, z_dem], axis=1))
     raise SolverError(f"the certified gap ({gap:.4g} {inp.outcome.unit}) did not close to "
                       f"tolerance after {max_iterations} LP solves", solver=solver,
                       status="gap not closed")
@@ -146,18 +147,7 @@ def add_response_cuts(lp, spends):
     (array (L, K): for each lever, K flat spends in $M per year)."""
     spends = np.asarray(spends, dtype=float)
     for k in range(spends.shape[1]):
-        add_response_cuts_at(lp, fm.effective_spend_at(lp, spends[:, k]))
-
-
-def add_response_cuts_at(lp, eff):
-    """Tangent cuts on saturating responses at effective spends ``eff`` (L, T), $M."""
-    fm.define_response_cuts(lp, eff)
-
-
-def add_outcome_cuts(lp, y_all, y_dem=None):
-    """Tangent cuts on ``1 - exp(-y)`` for each year at ``y_all`` (and ``y_dem``), each
-    shape (T, K), log units."""
-    fm.define_outcome_cuts(lp, y_all, y_dem)
+        fm.define_response_cuts(lp, fm.effective_spend_at(lp, spends[:, k]))
 
 
 def solve_lp(lp, solver="cbc", time_limit=None):
