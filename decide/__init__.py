@@ -9,6 +9,7 @@ True
 
 from .analyses import (
     Calibration,
+    Outlook,
     RobustResult,
     calibrate,
     evpi,
@@ -16,6 +17,7 @@ from .analyses import (
     frontier,
     monte_carlo,
     monte_carlo_chunks,
+    outlook,
     robust,
     sobol,
     summarize,
@@ -45,6 +47,8 @@ __all__ = [
     "Status",
     "RobustResult",
     "Calibration",
+    "Outlook",
+    "outlook",
     "calibrate",
     "validate",
     "evpi",
