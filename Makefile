@@ -40,6 +40,7 @@ bench: install chromium
 	$(BIN)/python bench/bench_app.py
 	$(BIN)/python bench/bench_analyses.py
 	$(BIN)/python bench/bench_calibration.py
+	$(BIN)/python bench/bench_browser.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,15 +10,25 @@ from __future__ import annotations
 import streamlit as st
 
 import decide
-from ui import session, sidebar
-from ui.library import solve
+from ui import session, sidebar, style, summary
+from ui.library import outlook, solve
 from ui.tabs import TABS
 
 st.set_page_config(page_title="decide - counter-fentanyl budget allocation", page_icon="⚖",
                    layout="wide")
 
 
+def solve_current(sc):
+    """The result and outlook of the current settings (cached per scenario)."""
+    phasing = bool(st.session_state.get("phasing"))
+    objective = st.session_state.get("objective", "deaths")
+    objective = objective if objective in sc.objectives() else "deaths"
+    text = sc.to_toml()
+    return solve(text, phasing, objective), outlook(text, phasing, objective)
+
+
 def main():
+    style.apply()
     st.title("Where should the next counter-fentanyl dollar go?")
     st.caption("Minimise projected US overdose deaths across policy levers, exactly, with "
                "every assumption a control. Lever effects are judgement priors: see "
@@ -35,21 +45,29 @@ def main():
     sidebar.render(base)
     try:
         sc, overrides = session.current_scenario(base)
-    except decide.ScenarioError as exc:
-        st.error(str(exc))
+        session.sync_url(identity, overrides)
+        st.session_state["solved_scenario"] = sc  # for tests and the compare tab
+        res, out = solve_current(sc)
+    except decide.DecideError as exc:
+        # keep the page: the explanation where the results were, the last result greyed
+        kind = {decide.InfeasibleError: "No allocation meets these settings",
+                decide.SolverError: "The solver failed"}.get(type(exc), "Invalid setting")
+        st.error(f"{kind}: {exc}")
+        last = st.session_state.get("last_result")
+        if last is None or last[0] != identity:
+            return
+        st.caption("Below, greyed: the last result that met every setting (for comparison "
+                   "only; change the settings above to update it).")
+        with st.container(key=style.GREY_KEY):
+            tabs(last[1], base)
         return
-    session.sync_url(identity, overrides)
-    st.session_state["solved_scenario"] = sc  # for tests and the compare tab
-    try:
-        objective = st.session_state.get("objective", "deaths")
-        res = solve(sc.to_toml(), bool(st.session_state.get("phasing")),
-                    objective if objective in sc.objectives() else "deaths")
-    except decide.InfeasibleError as exc:
-        st.error(f"Infeasible: {exc}")
-        return
-    except decide.SolverError as exc:
-        st.error(f"Solver failure: {exc}")
-        return
+    st.session_state["last_result"] = (identity, res)
+    summary.render(res, out)
+    tabs(res, base)
+
+
+def tabs(res, base):
+    """Every tab for result ``res`` (``base``: the scenario file)."""
     for tab, (_, view) in zip(st.tabs([label for label, _ in TABS]), TABS, strict=True):
         with tab:
             try:

@@ -25,35 +25,151 @@ def _load(args):
         else sc
 
 
-def _format_table(res):
-    import pandas as pd
+def _width():
+    """Columns of the terminal (``COLUMNS`` first; 100 when not a terminal)."""
+    import shutil
 
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def _fmt(value, spec):
+    """``value`` formatted by ``spec``, without a minus sign on a zero ("-0.0")."""
+    text = format(value, spec)
+    if text.startswith("-") and not any(ch in "123456789" for ch in text):
+        text = text[1:]
+    return text
+
+
+def _wrap(text, indent=""):
+    """``text`` wrapped to the terminal's width; continuation lines indented."""
+    import textwrap
+
+    return textwrap.fill(text, _width(), subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)
+
+
+def _missing(value):
+    import math
+
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def _text_table(columns, rows):
+    """A plain-text table: ``columns`` is a list of (header, align) with align ``"l"`` or
+    ``"r"``; ``rows`` hold strings. Headers wrap onto several lines (bottom-aligned) so
+    that a column is about as wide as its values, not as its header."""
+    import textwrap
+
+    widths = []
+    heads = []
+    for j, (header, align) in enumerate(columns):
+        cells = max((len(r[j]) for r in rows), default=0)
+        lines = textwrap.wrap(header, max(cells, 11 if align == "r" else 5),
+                              break_long_words=False, break_on_hyphens=False) or [""]
+        heads.append(lines)
+        widths.append(max(cells, *(len(x) for x in lines)))
+    depth = max(len(h) for h in heads)
+    heads = [[""] * (depth - len(h)) + h for h in heads]
+
+    def line(cells):
+        out = [c.ljust(w) if a == "l" else c.rjust(w)
+               for c, w, (_, a) in zip(cells, widths, columns)]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line([h[i] for h in heads]) for i in range(depth)]
+                     + [line(r) for r in rows])
+
+
+def _allocation_tables(res):
+    """The allocation table (and, with an ``[outcomes]`` table, the outcomes per lever)
+    as text, with lever labels and units, and footnotes for the cells left empty."""
+    from .optimization.certificate import FUNDED
+
+    t = res.table
+    unit = res.objective_unit
+    per = f"{unit} per extra $1M/yr"
+    # (column, header, format); cost per death and BCR do not exist for an unfunded lever
+    main = [("spend", "Spend $M/yr", ",.1f"), ("share", "Share", ".1%"),
+            ("deaths_averted", "Deaths averted", ",.1f"),
+            ("marginal_deaths_averted_per_musd", "Deaths averted per extra $1M/yr", ".4f"),
+            ("marginal_objective_per_musd", per.capitalize(), ".4f"),
+            ("cost_per_death_averted", "$M per death averted", ",.2f"),
+            ("reduced_cost", "Gain per $1M/yr moved here" + (
+                "" if unit == "deaths" else f" ({unit})"), "+.4f")]
+    outcomes = [("life_years_averted", "Life-years saved", ",.0f"),
+                ("benefit_musd", "Benefit $M (discounted)", ",.1f"),
+                ("cost_musd", "Cost $M (discounted)", ",.1f"),
+                ("net_benefit_musd", "Net benefit $M", ",.1f"),
+                ("benefit_cost_ratio", "Benefit-cost ratio (BCR)", ".2f")]
+    unfunded_blank = {"cost_per_death_averted", "benefit_cost_ratio"}
+    names = _labels(res.scenario)
+    marks = set()
+
+    def table(cols):
+        cols = [c for c in cols if c[0] in t]
+        rows = []
+        for _, r in t.iterrows():
+            row = [names.get(r["lever"], str(r["label"]))]
+            for col, _, spec in cols:
+                v = r[col]
+                if not _missing(v):
+                    row.append(_fmt(v, spec))
+                elif col in unfunded_blank and r["spend"] <= FUNDED:
+                    row.append("-")
+                    marks.add("-")
+                else:
+                    row.append("n/a")
+                    marks.add("n/a")
+            rows.append(row)
+        return _text_table([("Lever", "l")] + [(h, "r") for _, h, _ in cols], rows)
+
+    parts = [table(main)]
+    if any(c in t for c, _, _ in outcomes):
+        parts += ["", "Outcomes per lever (over the horizon):", table(outcomes)]
+    notes = []
+    if "reduced_cost" in t and t["reduced_cost"].notna().any():
+        notes.append(f"Gain per $1M/yr moved here: {unit} gained (+) or lost (-) by moving "
+                     "$1M a year from the budget's margin onto the lever.")
+    if "-" in marks:
+        notes.append("-: not funded (no cost per death averted).")
+    if "n/a" in marks:
+        notes.append("n/a: not computed for a year-by-year plan." if res.phased else
+                     "n/a: not defined (the lever averts almost no deaths).")
+    return "\n".join(parts + [""] + [_wrap(n, indent="  ") for n in notes])
+
+
+def _plan_table(res):
+    """Spend per lever per year ($M), levers by label."""
+    labels = _labels(res.scenario)
+    cols = [("Year", "r")] + [(labels.get(c, c), "r") for c in res.plan.columns]
+    rows = [[str(year)] + [_fmt(v, ",.1f") for v in row]
+            for year, row in zip(res.plan.index, res.plan.to_numpy())]
+    return _text_table(cols, rows)
+
+
+def _answer_lines(res, out):
+    """The answer in words (`decide.reporting.answer`): the app's landing sentences."""
+    from .reporting import answer
+
+    lines = ["", "The answer:", _wrap(answer.headline(res, out), "  "),
+             _wrap(answer.budget_sentence(res), "  ")]
+    if out is not None:
+        lines.append(_wrap(answer.uncertainty_sentence(res, out), "  "))
+    lines += ["", "Why each lever gets what it gets:"]
+    lines += [_wrap("- " + line, "    ").replace("    - ", "  - ", 1)
+              for line in answer.lever_reasons(res, out)]
+    lines += ["", _wrap(answer.gap_sentence(res), "  ")]
+    if out is not None:
+        lines.append(_wrap(f"Plausible worlds: {out.n:,} draws of every assumption, seed "
+                           f"{out.seed_entropy} (--draws and --seed change them; --draws 0 "
+                           "skips them).", "  "))
+    return lines
+
+
+def _format_table(res, out=None):
     from .reporting.outcomes import OBJECTIVE_TEXT, budget_price_sentence
     from .reporting.sentences import decision_sentences, status_sentence
 
-    t = res.table.copy()
-    t["spend"] = t["spend"].map(lambda v: f"{v:,.1f}")
-    t["share"] = t["share"].map(lambda v: f"{v:.1%}")
-    t["deaths_averted"] = t["deaths_averted"].map(lambda v: f"{v:,.1f}")
-    t["marginal_deaths_averted_per_musd"] = t["marginal_deaths_averted_per_musd"].map(
-        lambda v: f"{v:.4f}")
-    t["cost_per_death_averted"] = t["cost_per_death_averted"].map(
-        lambda v: "-" if pd.isna(v) else f"{v:,.2f}")
-    t["reduced_cost"] = t["reduced_cost"].map(lambda v: f"{v:+.4f}")
-    formats = {"marginal_objective_per_musd": "{:.4f}", "life_years_averted": "{:,.0f}",
-               "benefit_musd": "{:,.1f}", "cost_musd": "{:,.1f}",
-               "net_benefit_musd": "{:,.1f}", "benefit_cost_ratio": "{:.2f}"}
-    for col, fmt in formats.items():  # outcomes beyond deaths, when the scenario has them
-        if col in t:
-            t[col] = t[col].map(lambda v, f=fmt: "-" if pd.isna(v) else f.format(v))
-    t = t.drop(columns="label").rename(columns={
-        "spend": "spend $M/yr", "deaths_averted": "deaths averted",
-        "marginal_deaths_averted_per_musd": "marginal per $1M/yr",
-        "cost_per_death_averted": "$M per death averted",
-        "marginal_objective_per_musd": f"marginal {res.objective_unit} per $1M/yr",
-        "reduced_cost": "reduced cost", "life_years_averted": "life-years saved",
-        "benefit_musd": "benefit $M", "cost_musd": "cost $M",
-        "net_benefit_musd": "net benefit $M", "benefit_cost_ratio": "BCR"})
     s = res.summary()
     sc = res.scenario
     lines = [
@@ -61,7 +177,7 @@ def _format_table(res):
         f"{sc.dollar_year} dollars)",
         f"Objective: {OBJECTIVE_TEXT[res.objective]}",
         "",
-        t.to_string(index=False),
+        _allocation_tables(res),
         "",
         f"Baseline deaths     {s['baseline_deaths']:>14,.1f}",
         f"Projected deaths    {s['projected_deaths']:>14,.1f}",
@@ -77,9 +193,11 @@ def _format_table(res):
                   f"Benefit-cost ratio  {res.benefit_cost_ratio:>14.2f}"]
     if res.objective != "deaths":
         lines.append(f"Objective value     {res.objective_value:>14,.2f} {res.objective_unit}")
+    cost = s["cost_per_death_averted_musd"]
     lines += [
-        f"Certified gap       {res.gap:>14.4f} {res.objective_unit}",
-        f"Cost per death averted  ${s['cost_per_death_averted_musd']:,.2f}M",
+        f"Certified gap       {res.gap:>14.4f} {res.objective_unit} (the true optimum is "
+        f"at most this much better)",
+        "Cost per death averted  " + ("-" if _missing(cost) else f"${cost:,.2f}M"),
         f"Status              {res.status}",
         "",
         budget_price_sentence(res),
@@ -93,16 +211,19 @@ def _format_table(res):
     if res.unspent > 0:
         lines.append(f"Unspent             ${res.unspent:,.1f}M a year: {res.unspent_reason}")
     if res.phased:
-        lines += ["", "Plan ($M per year):", res.plan.round(1).to_string(),
-                  f"Deaths averted in the {int(sc.phasing.get('tail_years', 3))}-year tail "
-                  f"window after the horizon: {res.tail_deaths_averted:,.1f}"]
+        lines += ["", "Plan ($M per year):", _plan_table(res)]
+        note = getattr(res, "tail_note", "")  # the tail and why it can be negative
+        lines.append(_wrap(note, "  ") if note else
+                     f"Deaths averted in the {int(sc.phasing.get('tail_years', 3))}-year "
+                     f"tail window after the horizon: {res.tail_deaths_averted:,.1f}")
     basis = decision_sentences(res) if res.objective == "deaths" else []
     if res.objective != "deaths":
         lines.append("(What the decision rests on, from the tornado's switching values, is "
                      "computed for the deaths objective.)")
     if basis:
         lines += ["", "What the decision rests on:"] + [f"- {line}" for line in basis] + [""]
-    lines.append(f"Solver {res.solver}, {res.iterations} LP solve(s)")
+    lines += _answer_lines(res, out)
+    lines.append(f"Solver: {res.solver}, {res.iterations} linear program(s) solved")
     return "\n".join(lines) + "\n"
 
 
@@ -139,7 +260,13 @@ def cmd_solve(args):
         print(f"decide: warning: {status}", file=sys.stderr)
     fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "table")
     if fmt == "table":
-        data = _format_table(res).encode()
+        out = None
+        if args.draws:
+            from .analyses import outlook
+            from .optimization.newton import in_scope
+
+            out = outlook(sc, res, n=args.draws, seed=args.seed, reoptimise=in_scope(sc))
+        data = _format_table(res, out).encode()
     elif fmt in export.FORMATS:
         data = export.export_bytes(res, fmt)
     else:
@@ -150,22 +277,17 @@ def cmd_solve(args):
 
 
 def cmd_brief(args):
-    from .analyses import monte_carlo
     from .optimization import optimize
-    from .reporting.brief import briefing_html
+    from .reporting.brief import build_briefing
     from .scenario import load_scenario
 
     reference = load_scenario(args.scenario)
     sc = _load(args)
     res = optimize(sc, solver=args.solver, objective=args.objective)
-    mc = monte_carlo(sc, n=args.draws, seed=args.seed) if args.draws else None
-    check = None
-    if args.validate:
-        from .analyses import validate
-
-        check = validate(sc, seed=args.seed)
-    return _write_out(args, briefing_html(res, reference=reference, monte_carlo=mc,
-                                          validation=check).encode())
+    html = build_briefing(res, reference=reference, n=args.draws, seed=args.seed,
+                          validate=args.validate, analyses=not args.no_charts,
+                          charts=not args.no_charts)
+    return _write_out(args, html.encode())
 
 
 def cmd_least_cost(args):
@@ -186,8 +308,13 @@ def cmd_pareto(args):
     from .optimization import pareto
     from .reporting import charts
 
-    p = pareto(_load(args), n=args.n)
-    _emit(args, p, lambda: charts.pareto_chart(p))
+    sc = _load(args)
+    p = pareto(sc, n=args.n)
+    _emit(args, p, lambda: charts.pareto_chart(p), extra=_provenance(sc, "pareto"),
+          sc=sc,
+          title=f"{sc.name}: US overdose deaths against additional homicides in Mexico",
+          notes={"what": "Deaths are US overdose deaths over the horizon; a negative "
+                         "number of homicides is a net reduction."})
     return 0
 
 
@@ -200,17 +327,62 @@ def cmd_schema(args):
     return _write_out(args, (json.dumps(scenario_schema(), indent=2) + "\n").encode())
 
 
-def cmd_params(args):
-    import pandas as pd
+def _params_text(sc, width):
+    """Every parameter as a short block that fits ``width`` columns: name; base value,
+    range and unit, confidence and distribution; the source wrapped on indented lines."""
+    import textwrap
 
-    sc = _load(args)
+    def number(v):
+        return "-" if _missing(v) else _fmt(v, ",.6g")
+
+    def fill(text, first, rest):
+        return textwrap.fill(text, max(width, 40), initial_indent=first,
+                             subsequent_indent=rest, break_long_words=True,
+                             break_on_hyphens=False)
+
     df = sc.parameters()
+    lines = [fill(f"Scenario: {sc.name}. {len(df)} parameters, each with its base value, "
+                  "range (low to high) and unit; confidence (measured, derived, or "
+                  "judgement: a prior with no empirical estimate); the distribution used by "
+                  "the uncertainty analyses; and its source. Change one with --set "
+                  "NAME=VALUE.", "", ""), ""]
+    for r in df.itertuples(index=False):
+        dist = {"pert": "PERT"}.get(r.distribution, r.distribution)
+        lines.append(fill(r.name, "", "    "))
+        lines.append(fill(f"{number(r.base)} {r.unit} (range {number(r.low)} to "
+                          f"{number(r.high)}); {r.confidence}; {dist} distribution",
+                          "    ", "    "))
+        lines.append(fill(f"Source: {r.source}", "    ", "        "))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def cmd_params(args):
+    sc = _load(args)
     if args.format == "csv":
-        sys.stdout.write(df.to_csv(index=False))
+        sys.stdout.write(sc.parameters().to_csv(index=False))
     else:
-        with pd.option_context("display.max_colwidth", 70, "display.width", 250):
-            sys.stdout.write(df.to_string(index=False) + "\n")
+        sys.stdout.write(_params_text(sc, _width()))
     return 0
+
+
+def _suffix(path, allowed, option="--out"):
+    """The ending of ``path`` (``"csv"``, ...), or a usage error naming the allowed ones."""
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in Path(path).name else ""
+    if suffix not in allowed:
+        names = [f".{a}" for a in allowed]
+        raise _UsageError(f"{option} must end in {', '.join(names[:-1])} or {names[-1]}, "
+                          f"got '{path}'")
+    return suffix
+
+
+def _provenance(sc, command, **items):
+    """What a table file records about its run: toolkit, version, command, scenario and
+    its hash, and ``items`` (the seed actually used, the number of draws, ...)."""
+    from . import __version__
+
+    return {"toolkit": "decide", "version": __version__, "command": command,
+            "scenario": sc.name, "scenario_sha256": sc.sha256(), **items}
 
 
 def cmd_monte_carlo(args):
@@ -221,13 +393,15 @@ def cmd_monte_carlo(args):
     from .analyses import monte_carlo_chunks
     from .reporting import export
 
+    fmt = _suffix(args.out, ("csv", "parquet")) if args.out else None
     sc = _load(args)
     n = args.n
     chunks = monte_carlo_chunks(sc, n=n, seed=args.seed, chunk=args.chunk,
                                 executor=args.executor)
-    summary = _RunningSummary(sc.lever_names)
+    summary = _RunningSummary(sc.lever_names, _labels(sc))
     used = args.seed
-    with (export.atomic_file(args.out, "w") if args.out
+    writer = None
+    with (export.atomic_file(args.out, "w" if fmt == "csv" else "wb") if args.out
           else contextlib.nullcontext()) as fh:
         done = 0
         for k, frame in enumerate(chunks):  # streamed: one chunk in memory at a time
@@ -236,46 +410,76 @@ def cmd_monte_carlo(args):
             if fh is not None:
                 if k == 0:
                     _warn_size(args.out, frame, n)
-                frame.to_csv(fh, index=False, header=(k == 0))
+                if fmt == "csv":  # the rows alone (a stable format); the seed is printed
+                    frame.to_csv(fh, index=False, header=(k == 0))
+                else:
+                    import pyarrow as pa
+
+                    if writer is None:  # the seed goes in the file's metadata
+                        writer = export.parquet_writer(fh, frame, _provenance(
+                            sc, "monte-carlo", seed=used, draws=n))
+                    writer.write_table(pa.Table.from_pandas(frame, schema=writer.schema,
+                                                            preserve_index=False))
             summary.add(frame)
             done += len(frame)
             if not args.quiet:
-                print(f"\rmonte-carlo: {done:,}/{n:,} draws ({done / n:.0%}), engine "
-                      f"{frame.attrs['engine']}", end="", file=sys.stderr, flush=True)
+                print(f"\rmonte-carlo: {done:,}/{n:,} draws ({done / n:.0%})", end="",
+                      file=sys.stderr, flush=True)
+        if writer is not None:
+            writer.close()
         if not args.quiet:
             print(file=sys.stderr)
     if args.out:
         print(f"wrote {args.out}", file=sys.stderr)
-    with pd.option_context("display.width", 200):
-        sys.stdout.write(summary.text(n, used))
+    sys.stdout.write(summary.text(n, used))
     if args.plot:
         from .reporting import charts
 
-        labels = {lv.name: lv.label for lv in sc.levers}
         sample = pd.concat(summary.frames, ignore_index=True)
-        chart = charts.funded_chart(sample, labels) & charts.averted_histogram(sample)
-        try:
-            charts.save_chart(chart, args.plot)
-        except ValueError as exc:
-            raise _UsageError(str(exc)) from None
-        print(f"wrote {args.plot}", file=sys.stderr)
+        _save_plot(args, lambda: charts.funded_chart(sample, summary.labels)
+                   & charts.averted_histogram(sample),
+                   f"{sc.name}: Monte Carlo, {n:,} draws (seed {used})")
     return 0
 
 
+def _size(nbytes):
+    """A file size in words: kB, MB or GB."""
+    if nbytes >= 1e9:
+        return f"{nbytes / 1e9:,.1f} GB"
+    if nbytes >= 1e6:
+        return f"{nbytes / 1e6:,.0f} MB"
+    return f"{max(nbytes / 1e3, 1):,.0f} kB"
+
+
 def _warn_size(path, frame, n, limit=100e6):
-    """Warn on stderr when the CSV will be large: bytes of the first chunk scaled to n."""
-    per_row = len(frame.head(200).to_csv(index=False)) / max(min(len(frame), 200), 1)
-    expected = per_row * n
+    """Warn on stderr when the file will be large (more than ``limit`` bytes): the size of
+    the first chunk's rows as CSV and as Parquet, scaled to ``n`` rows. A CSV warning
+    suggests ``.parquet`` and says how large that would be."""
+    from .reporting import export
+
+    head = frame.head(200)
+    csv = len(head.to_csv(index=False)) / max(len(head), 1) * n
+    sample = frame.head(5000)
+    one = len(export.parquet_bytes(sample.head(1)))  # the footer, schema, ...
+    per_row = (len(export.parquet_bytes(sample)) - one) / max(len(sample) - 1, 1)
+    parquet = one + max(per_row, 0) * n
+    is_parquet = str(path).lower().endswith(".parquet")
+    expected = parquet if is_parquet else csv
     if expected > limit:
-        print(f"decide: warning: about {expected / 1e6:,.0f} MB will be written to {path} "
-              f"({n:,} rows)", file=sys.stderr)
+        text = (f"decide: warning: about {_size(expected)} will be written to {path} "
+                f"({n:,} rows)")
+        if not is_parquet:
+            text += (f"; as Parquet it would be about {_size(parquet)} (--out "
+                     f"{Path(path).with_suffix('.parquet').name})")
+        print(text, file=sys.stderr)
 
 
 class _RunningSummary:
     """Streaming summary of Monte Carlo rows: funded share and deaths averted."""
 
-    def __init__(self, levers):
+    def __init__(self, levers, labels=None):
         self.levers = levers
+        self.labels = labels or {}
         self.funded = {lv: 0 for lv in levers}
         self.spend_sum = {lv: 0.0 for lv in levers}
         self.averted = []
@@ -304,41 +508,54 @@ class _RunningSummary:
         import numpy as np
 
         averted = np.concatenate(self.averted)
-        lines = [f"{n:,} draws, seed {seed} (--seed {seed} repeats this run)", "",
-                 f"{'lever':<20}{'funded':>10}{'mean spend $M/yr':>18}"]
-        for lv in self.levers:
-            lines.append(f"{lv:<20}{self.funded[lv] / n:>10.1%}{self.spend_sum[lv] / n:>18,.1f}")
+        rows = [[self.labels.get(lv, lv), _fmt(self.funded[lv] / n, ".1%"),
+                 _fmt(self.spend_sum[lv] / n, ",.1f")] for lv in self.levers]
         p5, p50, p95 = np.percentile(averted, [5, 50, 95])
-        lines += ["", f"deaths averted: median {p50:,.0f} (90% interval {p5:,.0f} to "
-                      f"{p95:,.0f})"]
-        return "\n".join(lines) + "\n"
+        return "\n".join([
+            f"{n:,} draws, seed {seed} (--seed {seed} repeats this run)", "",
+            _text_table([("Lever", "l"), ("Funded in (share of draws)", "r"),
+                         ("Mean spend $M/yr", "r")], rows), "",
+            f"Deaths averted over the horizon: median {p50:,.0f} (90% interval "
+            f"{p5:,.0f} to {p95:,.0f})"]) + "\n"
 
 
-def _write_table(df, path, extra=None):
-    """Write an analysis table to .csv, .xlsx or .json (atomically)."""
-    import io
+#: File endings of analysis tables (``--out``) and of charts (``--plot``).
+_TABLES = ("csv", "json", "xlsx", "parquet")
+_PLOTS = ("html", "svg", "png")
+
+
+def _write_table(df, path, extra=None, sc=None, about=None):
+    """Write an analysis table to .csv, .json, .xlsx or .parquet (atomically).
+
+    CSV holds the rows alone; JSON (``rows`` and the ``extra`` members), Parquet (its
+    key-value metadata) and XLSX (an ``about`` sheet: ``about``, else ``extra``; a
+    member that is a list of records gets a sheet of its own) also record ``extra``: the
+    seed actually used, the toolkit version, the scenario's hash, ... XLSX headers are
+    readable, with units (lever labels from ``sc``)."""
     import json
 
     from .reporting import export
 
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    suffix = _suffix(path, _TABLES)
     if suffix == "csv":
         data = df.to_csv(index=False).encode()
     elif suffix == "json":
         doc = {"rows": json.loads(df.to_json(orient="records")), **(extra or {})}
         data = (json.dumps(doc, indent=2) + "\n").encode()
-    elif suffix == "xlsx":
+    elif suffix == "parquet":
+        data = export.parquet_bytes(df, extra)
+    else:
         import pandas as pd
 
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-            df.to_excel(xl, sheet_name="result", index=False)
-            if extra:
-                pd.DataFrame({"item": list(extra), "value": [str(v) for v in extra.values()]}
-                             ).to_excel(xl, sheet_name="about", index=False)
-        data = buf.getvalue()
-    else:
-        raise _UsageError(f"--out must end in .csv, .xlsx or .json, got '{path}'")
+        sheets = {"result": df}
+        items = dict(about if about is not None else extra or {})
+        for key, value in list(items.items()):
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                sheets[key[:31]] = pd.DataFrame(items.pop(key))
+        if items:
+            sheets = {"result": df, "about": export.summary_frame(items),
+                      **{k: v for k, v in sheets.items() if k != "result"}}
+        data = export.xlsx_bytes(sheets, sc)
     export.write_atomic(path, data)
     print(f"wrote {path}", file=sys.stderr)
 
@@ -354,30 +571,113 @@ def _bar(args, label):
     return show
 
 
-def _emit(args, df, chart=None, extra=None):
-    import pandas as pd
+#: How analysis tables show their columns on the terminal (others: 4 significant digits).
+_SHOW = {"budget": ",.1f", "spend": ",.1f", "deaths": ",.1f", "deaths_averted": ",.1f",
+         "marginal_deaths_averted_per_musd": ".4f", "swing": ",.1f", "regret": ",.2f",
+         "value": ".4g", "switching_value": ".4g", "evpi_deaths": ",.2f",
+         "se_deaths": ",.2f", "evpi_musd_per_year": ",.1f", "se_musd_per_year": ",.1f",
+         "expected_deaths": ",.1f", "mean_optimal_deaths": ",.1f", "evppi_deaths": ",.2f",
+         "evppi_musd_per_year": ",.1f", "evpi_se_deaths": ",.2f", "S1": ".3f",
+         "S1_conf": ".3f", "ST": ".3f", "ST_conf": ".3f", "mexico_homicides": ",.0f",
+         "max_mexico_homicides": ",.0f", "gap": ".4f", "mean_deaths": ",.1f",
+         "mean_regret": ",.2f", "max_regret": ",.2f", "cvar_deaths": ",.1f",
+         "cvar_regret": ",.2f"}
 
+
+def _show_table(df, sc=None, headers=None, values=None):
+    """An analysis table for people: readable headers with units, lever labels, rounded
+    numbers, "-" for a missing value. Returns (text, whether a "-" was shown).
+
+    ``headers`` overrides headers by column; ``values`` maps a column's values."""
+    import numbers
+
+    from .reporting.export import column_label
+
+    headers = headers or {}
+    values = {"lever": _labels(sc) if sc is not None else {}, **(values or {})}
+    cols = list(df.columns)
+    blank = False
+    rows = []
+    for rec in df.itertuples(index=False):
+        row = []
+        for col, v in zip(cols, rec):
+            if col in values:
+                v = values[col].get(v, v)
+            if isinstance(v, bool | numbers.Integral) and not isinstance(v, float):
+                text = ("yes" if v else "no") if isinstance(v, bool) or \
+                    type(v).__name__ == "bool_" else str(v)
+            elif isinstance(v, numbers.Real):
+                if _missing(float(v)):
+                    text, blank = "-", True
+                else:
+                    spec = _SHOW.get(col, ",.1f" if str(col).startswith("spend.") else ".4g")
+                    text = _fmt(float(v), spec)
+            elif v is None:
+                text, blank = "-", True
+            else:
+                text = str(v)
+            row.append(text)
+        rows.append(row)
+    numeric = {c: df[c].dtype.kind in "iuf" for c in cols}
+    columns = [(headers.get(c, column_label(c, sc)), "r" if numeric[c] else "l")
+               for c in cols]
+    return _text_table(columns, rows), blank
+
+
+def _emit(args, df, chart=None, extra=None, sc=None, title=None, notes=None,
+          headers=None, values=None, plain=False, about=None):
+    """An analysis table to ``--out`` (machine columns) or to the terminal (readable),
+    and its chart to ``--plot``. ``notes`` explain the table; ``"-"`` (a missing
+    value) is explained by ``notes["-"]`` when it appears. ``plain`` prints the
+    machine columns as they are; ``about`` replaces ``extra`` in an XLSX file."""
+    notes = dict(notes or {})
     if args.out:
-        _write_table(df, args.out, extra)
-    else:
+        _write_table(df, args.out, extra, sc, about)
+    elif plain:
+        import pandas as pd
+
         with pd.option_context("display.width", 200, "display.max_columns", 20,
                                "display.max_rows", 200):
             sys.stdout.write(df.to_string(index=False) + "\n")
-    _save_plot(args, chart)
+    else:
+        text, blank = _show_table(df, sc, headers, values)
+        dash = notes.pop("-", "-: no value")
+        lines = [text] + [_wrap(n, "  ") for n in notes.values()]
+        if blank:
+            lines.append(_wrap(dash, "  "))
+        sys.stdout.write("\n".join(lines) + "\n")
+    _save_plot(args, chart, title)
 
 
-def _save_plot(args, chart):
-    """``chart()`` to ``--plot``, if given."""
+def _save_plot(args, chart, title=None):
+    """``chart()`` to ``--plot``, if given: standalone HTML (works offline), SVG or PNG."""
     if getattr(args, "plot", None):
         if chart is None:
             raise _UsageError("this analysis has no chart")
-        from .reporting.charts import save_chart
+        from .reporting.render import save_chart
 
-        try:
-            save_chart(chart(), args.plot)
-        except ValueError as exc:
-            raise _UsageError(str(exc)) from None
+        _suffix(args.plot, _PLOTS, "--plot")
+        save_chart(chart(), args.plot, title=title)
         print(f"wrote {args.plot}", file=sys.stderr)
+
+
+def _seed(args):
+    """The seed of a run: ``--seed``, or fresh entropy, printed on stderr so that the run
+    can be repeated (it is also recorded in JSON, Parquet and XLSX outputs)."""
+    if args.seed is not None:
+        return args.seed
+    import numpy as np
+
+    seed = int(np.random.SeedSequence().entropy)
+    print(f"decide: seed {seed} (--seed {seed} repeats this run)", file=sys.stderr)
+    return seed
+
+
+def _labels(sc):
+    """Lever key -> label (a readable form of the key for a lever without one)."""
+    from .reporting.labels import lever_labels
+
+    return lever_labels(sc)
 
 
 def cmd_frontier(args):
@@ -390,7 +690,10 @@ def cmd_frontier(args):
     budgets = (np.linspace(args.min_budget, args.max_budget, args.points)
                if args.max_budget is not None else None)
     f = analyses.frontier(sc, budgets=budgets, progress=_bar(args, "frontier"))
-    _emit(args, f, lambda: charts.frontier_chart(f))
+    _emit(args, f, lambda: charts.frontier_chart(f), extra=_provenance(sc, "frontier"),
+          sc=sc, title=f"{sc.name}: optimal allocation across budgets",
+          notes={"deaths": "Deaths and deaths averted are over the horizon, with the "
+                           "optimal allocation at each budget."})
     return 0
 
 
@@ -401,7 +704,10 @@ def cmd_tornado(args):
     sc = _load(args)
     t = analyses.tornado(sc, parameters=args.parameter, reoptimize=not args.fixed,
                          progress=_bar(args, "tornado"))
-    _emit(args, t, lambda: charts.tornado_chart(t))
+    _emit(args, t, lambda: charts.tornado_chart(t), extra=_provenance(sc, "tornado"),
+          sc=sc, title=f"{sc.name}: each assumption at its low and high value",
+          notes={"-": "-: the allocation does not change between the base value and this "
+                      "side."})
     return 0
 
 
@@ -411,7 +717,9 @@ def cmd_two_way(args):
 
     sc = _load(args)
     tw = analyses.two_way(sc, args.x, args.y, n=args.n, executor=args.executor)
-    _emit(args, tw, lambda: charts.two_way_heatmap(tw, args.x, args.y))
+    _emit(args, tw, lambda: charts.two_way_heatmap(tw, args.x, args.y),
+          extra=_provenance(sc, "two-way"), sc=sc,
+          title=f"{sc.name}: deaths averted over {args.x} and {args.y}")
     return 0
 
 
@@ -419,24 +727,45 @@ def cmd_robust(args):
     from . import analyses
 
     sc = _load(args)
-    r = analyses.robust(sc, n=args.n, seed=args.seed, objective=args.objective,
+    seed = _seed(args)
+    r = analyses.robust(sc, n=args.n, seed=seed, objective=args.objective,
                         alpha=args.alpha, executor=args.executor)
     table = r.spend.rename("spend").reset_index()
-    extra = {"objective": r.objective, "value_deaths": r.value, "gap_deaths": r.gap,
+    extra = {**_provenance(sc, "robust", seed=seed, draws=args.n),
+             "objective": r.objective, "value_deaths": r.value, "gap_deaths": r.gap,
              "method": r.method, "alpha": r.alpha,
              "out_of_sample": r.out_of_sample.to_dict(orient="records")}
-    print(f"{r.objective}: {r.value:,.3f} deaths (certified gap {r.gap:.4f}); {r.method}",
-          file=sys.stderr)
-    print(r.out_of_sample.to_string(index=False), file=sys.stderr)
-    _emit(args, table, extra=extra)
+    worst = f"{1 - r.alpha:.0%}"
+    from .reporting.labels import objective_label
+
+    what = objective_label(r.objective, r.alpha if "cvar" in r.objective else None)
+    about = {k: v for k, v in extra.items() if k != "method"} | {"objective": what}
+    print(_wrap(f"One allocation for all {args.n:,} draws, minimising "
+                f"{what[:1].lower() + what[1:]}: "
+                f"{r.value:,.3f} deaths over the horizon, at most {r.gap:.4f} deaths from "
+                "the best such allocation."), file=sys.stderr)
+    oos = r.out_of_sample
+    text, _ = _show_table(oos, values={"allocation": {
+        "robust": "This allocation", "base case": "Base-case optimum"}}, headers={
+        "draws": "New draws", "cvar_deaths": f"Mean deaths in the worst {worst}",
+        "cvar_regret": f"Mean regret in the worst {worst}"})
+    print(f"Tested on {int(oos['draws'].iloc[0]):,} new draws (deaths over the horizon; "
+          "regret: deaths above each draw's own optimum):", file=sys.stderr)
+    print(text, file=sys.stderr)
+    _emit(args, table, extra=extra, sc=sc, about=about)
     return 0
 
 
 def cmd_evpi(args):
     from . import analyses
 
-    _emit(args, analyses.evpi(_load(args), n=args.n, seed=args.seed,
-                              executor=args.executor))
+    sc = _load(args)
+    seed = _seed(args)
+    _emit(args, analyses.evpi(sc, n=args.n, seed=seed, executor=args.executor),
+          extra=_provenance(sc, "evpi", seed=seed, draws=args.n), sc=sc,
+          notes={"what": "Value of perfect information: deaths over the horizon that "
+                         "knowing every parameter before deciding would avert; in $M per "
+                         "year, the budget increase that would avert as many."})
     return 0
 
 
@@ -444,21 +773,30 @@ def cmd_evppi(args):
     from . import analyses
 
     sc = _load(args)
+    seed = _seed(args)
     import pandas as pd
 
-    rows = [analyses.evppi(sc, p.split("+"), n=args.n, seed=args.seed, inner=args.inner,
+    rows = [analyses.evppi(sc, p.split("+"), n=args.n, seed=seed, inner=args.inner,
                            executor=args.executor) for p in args.parameter]
-    _emit(args, pd.concat(rows, ignore_index=True))
+    _emit(args, pd.concat(rows, ignore_index=True),
+          extra=_provenance(sc, "evppi", seed=seed, draws=args.n, inner=args.inner),
+          sc=sc,
+          notes={"what": "Value of partial perfect information: deaths over the horizon "
+                         "that knowing these parameters before deciding would avert."})
     return 0
 
 
 def cmd_sobol(args):
     from . import analyses
 
-    s = analyses.sobol(_load(args), n=args.n, seed=args.seed, output=args.output,
-                       executor=args.executor)
-    print(f"{s.attrs['runs']:,} optimisations; {s.attrs['note']}", file=sys.stderr)
-    _emit(args, s)
+    sc = _load(args)
+    seed = _seed(args)
+    s = analyses.sobol(sc, n=args.n, seed=seed, output=args.output, executor=args.executor)
+    print(_wrap(f"{s.attrs['runs']:,} optimisations; {s.attrs['note']}"), file=sys.stderr)
+    _emit(args, s, extra=_provenance(sc, "sobol", seed=seed, draws=args.n,
+                                     output=args.output), sc=sc,
+          notes={"what": "Share of the variance of the output explained by each parameter "
+                         "alone (first-order) and with its interactions (total)."})
     return 0
 
 
@@ -526,18 +864,20 @@ def cmd_calibrate(args):
     from .reporting import charts
 
     sc = _load(args)
-    cal = calibrate(sc, draws=args.draws, seed=args.seed, progress=_bar(args, "calibrate"))
+    seed = _seed(args)
+    cal = calibrate(sc, draws=args.draws, seed=seed, progress=_bar(args, "calibrate"))
     for warning in cal.diagnostics["warnings"]:
         print(f"decide: warning: {warning}", file=sys.stderr)
     if args.out:
         df = {"posterior": cal.posterior, "fit": cal.fit, "summary": cal.summary()}[args.table]
-        extra = {"table": args.table, "baseline_model": sc.baseline_model,
-                 "draws": args.draws, "seed": args.seed,
+        extra = {**_provenance(sc, "calibrate"), "table": args.table,
+                 "baseline_model": sc.baseline_model, "draws": args.draws, "seed": seed,
                  "diagnostics": _jsonable(cal.diagnostics)}
-        _write_table(df, args.out, extra)
+        _write_table(df, args.out, extra, sc)
     else:
         sys.stdout.write(_calibration_text(sc, cal))
-    _save_plot(args, lambda: charts.fit_chart(cal.fit))
+    _save_plot(args, lambda: charts.fit_chart(cal.fit),
+               f"{sc.name}: observed deaths against the calibrated baseline")
     return 0
 
 
@@ -548,7 +888,8 @@ def cmd_validate(args):
     sc = _load(args)
     # decide.validate is calibrate(train_until=...) then this table; calling the two here
     # also gives the whole fit for the chart
-    cal = calibrate(sc, draws=args.draws, seed=args.seed, train_until=args.train_until,
+    seed = _seed(args)
+    cal = calibrate(sc, draws=args.draws, seed=seed, train_until=args.train_until,
                     progress=_bar(args, "validate"))
     for warning in cal.diagnostics["warnings"]:
         print(f"decide: warning: {warning}", file=sys.stderr)
@@ -556,14 +897,16 @@ def cmd_validate(args):
     if table.empty:
         print(f"decide: warning: no observed year after {args.train_until} to predict",
               file=sys.stderr)
-    extra = {"train_until": args.train_until, "baseline_model": sc.baseline_model,
-             "draws": args.draws, "seed": args.seed,
+    extra = {**_provenance(sc, "validate"), "train_until": args.train_until,
+             "baseline_model": sc.baseline_model, "draws": args.draws, "seed": seed,
              "diagnostics": _jsonable(cal.diagnostics)}
     if not args.out:
         print(f"Baseline model '{sc.baseline_model}', trained on observed years up to "
               f"{args.train_until}; predicted = median, low/high = 90% predictive interval",
               file=sys.stderr)
-    _emit(args, table, lambda: charts.fit_chart(cal.fit), extra=extra)
+    # plain: tests/test_cli_calibration.py reads the machine column names on stdout
+    _emit(args, table, lambda: charts.fit_chart(cal.fit), extra=extra, sc=sc, plain=True,
+          title=f"{sc.name}: trained up to {args.train_until}, later years predicted")
     return 0
 
 
@@ -586,6 +929,11 @@ def _objective_option(parser):
                              "table)")
 
 
+_PLOT_HELP = "chart to .html (standalone, works offline), .svg or .png"
+_TABLE_HELP = ("write the table to .csv, .json, .xlsx or .parquet (JSON, XLSX and Parquet "
+               "also record the seed and the toolkit version)")
+
+
 def build_parser():
     p = _Parser(prog="decide", description=(
         "Allocate a counter-fentanyl budget across levers to minimise projected deaths."))
@@ -603,6 +951,10 @@ def build_parser():
                    help="add a linear constraint, e.g. 'financial >= 0.5 * counter_network'")
     s.add_argument("--phasing", action="store_true",
                    help="plan spend per lever per year (see the scenario's [phasing] table)")
+    s.add_argument("--draws", type=int, default=5000,
+                   help="plausible worlds behind the answer's range in the table's footer "
+                        "(decide.outlook; default 5000, as in the app; 0 = none)")
+    s.add_argument("--seed", type=int, default=0, help="seed of those worlds (default 0)")
     _objective_option(s)
     s.set_defaults(func=cmd_solve)
     lc = sub.add_parser("least-cost", help="cheapest allocation that averts a target "
@@ -619,10 +971,10 @@ def build_parser():
     pa.add_argument("scenario")
     pa.add_argument("--set", action="append", metavar="KEY=VALUE")
     pa.add_argument("--n", type=int, default=11)
-    pa.add_argument("--out", help="write the table to .csv, .xlsx or .json")
-    pa.add_argument("--plot", help="chart to .html or .png")
+    pa.add_argument("--out", help=_TABLE_HELP)
+    pa.add_argument("--plot", help=_PLOT_HELP)
     pa.add_argument("--quiet", action="store_true")
-    pa.set_defaults(func=cmd_pareto)
+    pa.set_defaults(func=cmd_pareto, tables=True)
     m = sub.add_parser("monte-carlo", help="re-optimise the allocation for random draws of "
                                            "every parameter (decide.monte_carlo)")
     m.add_argument("scenario")
@@ -630,20 +982,23 @@ def build_parser():
     m.add_argument("--n", type=int, default=10_000, help="number of draws")
     m.add_argument("--seed", type=int, default=None, help="random seed (0 is a seed)")
     m.add_argument("--chunk", type=int, default=20_000, help="draws solved at once")
-    m.add_argument("--out", help="stream every draw to this CSV file (atomically)")
+    m.add_argument("--out", help="stream every draw to this file (atomically): .csv, or "
+                                 ".parquet (smaller and faster; records the seed)")
     m.add_argument("--quiet", action="store_true", help="no progress on stderr")
     m.add_argument("--executor", default=None,
                    help="'processes' for local processes, or a Dask scheduler address")
     m.add_argument("--plot", help="funding-probability bars and deaths-averted histogram "
-                                  "to .html or .png (from the first 200,000 draws)")
+                                  "to .html (works offline), .svg or .png (from the first 200,000 "
+                                  "draws)")
     m.set_defaults(func=cmd_monte_carlo)
 
     def analysis(name, fn, help_text, executor=True):
         a = sub.add_parser(name, help=help_text)
         a.add_argument("scenario")
         a.add_argument("--set", action="append", metavar="KEY=VALUE")
-        a.add_argument("--out", help="write the table to .csv, .xlsx or .json")
+        a.add_argument("--out", help=_TABLE_HELP)
         a.add_argument("--quiet", action="store_true", help="no progress on stderr")
+        a.set_defaults(tables=True)  # --out: a table (.csv, .json, .xlsx or .parquet)
         if executor:
             a.add_argument("--executor", default=None,
                            help="'processes', or a Dask scheduler address (draw-based "
@@ -657,23 +1012,29 @@ def build_parser():
     a.add_argument("--max-budget", type=float, default=None,
                    help="default: 5 x the scenario budget")
     a.add_argument("--points", type=int, default=21)
-    a.add_argument("--plot", help="chart to .html or .png")
+    a.add_argument("--plot", help=_PLOT_HELP)
     a = analysis("tornado", cmd_tornado, "each parameter at low and high, re-optimised "
                  "(decide.tornado)")
     a.add_argument("--parameter", action="append", help="limit to these (repeatable)")
     a.add_argument("--fixed", action="store_true", help="keep the base allocation")
-    a.add_argument("--plot", help="chart to .html or .png")
+    a.add_argument("--plot", help=_PLOT_HELP)
     a = analysis("two-way", cmd_two_way, "grid over two parameters (decide.two_way)")
     a.add_argument("x")
     a.add_argument("y")
     a.add_argument("--n", type=int, default=11)
-    a.add_argument("--plot", help="chart to .html or .png")
+    a.add_argument("--plot", help=_PLOT_HELP)
     a = analysis("robust", cmd_robust, "one allocation for all draws (decide.robust)")
     a.add_argument("--n", type=int, default=1000)
     a.add_argument("--seed", type=int, default=None)
     a.add_argument("--objective", choices=["expected", "regret", "cvar", "cvar_regret"],
-                   default="expected")
-    a.add_argument("--alpha", type=float, default=0.9)
+                   default="expected",
+                   help="what the one allocation minimises: expected deaths (default), "
+                        "the largest regret (deaths above a draw's own optimum), or the "
+                        "mean deaths (cvar) or mean regret (cvar_regret) in the worst "
+                        "1 - alpha of draws")
+    a.add_argument("--alpha", type=float, default=0.9,
+                   help="for cvar and cvar_regret: the worst 1 - alpha of draws count "
+                        "(default 0.9: the worst 10%%)")
     a = analysis("evpi", cmd_evpi, "expected value of perfect information (decide.evpi)")
     a.add_argument("--n", type=int, default=10_000)
     a.add_argument("--seed", type=int, default=None)
@@ -697,7 +1058,7 @@ def build_parser():
                    help="what --out writes: one row per posterior draw (default), the fit "
                         "per year, or posterior against prior quantiles")
     c.add_argument("--plot", help="observed deaths against the fit (median, 90%% band) to "
-                                  ".html or .png")
+                                  ".html, .svg or .png")
     v = analysis("validate", cmd_validate, "fit up to a year, predict the later observed "
                  "years out of sample (decide.validate)", executor=False)
     v.add_argument("--train-until", type=int, default=2023,
@@ -705,16 +1066,20 @@ def build_parser():
     v.add_argument("--draws", type=int, default=2000, help="posterior draws kept")
     v.add_argument("--seed", type=int, default=None, help="random seed (0 is a seed)")
     v.add_argument("--plot", help="observed deaths against the fit and the predictions "
-                                  "(median, 90%% band) to .html or .png")
-    b = sub.add_parser("brief", help="a printable one-page HTML briefing of the optimal "
-                                     "allocation (decide.reporting.briefing_html)")
+                                  "(median, 90%% band) to .html, .svg or .png")
+    b = sub.add_parser("brief", help="a printable HTML briefing of the optimal allocation: "
+                                     "the answer and its range, caveats, charts, sources "
+                                     "(decide.reporting.build_briefing)")
     b.add_argument("scenario")
     b.add_argument("--set", action="append", metavar="KEY=VALUE")
     b.add_argument("--out", help="write the HTML here (atomically) instead of stdout")
     b.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
-    b.add_argument("--draws", type=int, default=0,
-                   help="add a Monte Carlo summary with this many draws (0 = none)")
-    b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--draws", type=int, default=5000,
+                   help="plausible worlds behind the answer's range (decide.outlook; "
+                        "default 5000, as in the app; 0 = none)")
+    b.add_argument("--seed", type=int, default=0, help="seed of those worlds (default 0)")
+    b.add_argument("--no-charts", action="store_true",
+                   help="leave out the charts and the tornado and frontier behind them")
     b.add_argument("--validate", action="store_true",
                    help="add the baseline's out-of-sample error (decide.validate, ~2 s)")
     _objective_option(b)
@@ -733,6 +1098,23 @@ def build_parser():
     return p
 
 
+def _check_paths(args):
+    """Refuse an output file with the wrong ending before any work is done."""
+    if getattr(args, "plot", None):
+        _suffix(args.plot, _PLOTS, "--plot")
+    if getattr(args, "tables", False) and getattr(args, "out", None):
+        _suffix(args.out, _TABLES)
+
+
+def _infeasible_text(exc):
+    """An infeasibility in words: "the constraints cannot all hold: ..."."""
+    text = str(exc)
+    prefix = "infeasible constraints: "
+    if text.startswith(prefix):
+        text = text[len(prefix):]
+    return f"the constraints cannot all hold: {text}"
+
+
 def main(argv=None) -> int:
     """Run the CLI; returns the exit code."""
     from .errors import InfeasibleError, ScenarioError, SolverError
@@ -740,8 +1122,12 @@ def main(argv=None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        _check_paths(args)
         return args.func(args)
-    except (ScenarioError, InfeasibleError, _UsageError) as exc:
+    except InfeasibleError as exc:
+        print(f"decide: error: {_infeasible_text(exc)}", file=sys.stderr)
+        return 2
+    except (ScenarioError, _UsageError) as exc:
         print(f"decide: error: {exc}", file=sys.stderr)
         return 2
     except SolverError as exc:

@@ -130,19 +130,20 @@ def effective_spend(plan, profile):
     ----------
     plan : array_like, shape (T, L)
         Spend by year (rows) and lever (columns), $M per year.
-    profile : ndarray, shape (L, T)
-        Output of `year_profile`.
+    profile : ndarray, shape (..., L, T)
+        Output of `year_profile` (leading dimensions: draws, each with its own timing).
 
     Returns
     -------
-    ndarray, shape (L, T)
-        ``E[i, u]`` in $M per year.
+    ndarray, shape (..., L, T)
+        ``E[..., i, u]`` in $M per year.
     """
     plan = np.asarray(plan, dtype=float)
     k = kernel(profile)
     n_years = plan.shape[0]
-    out = np.zeros((plan.shape[1], n_years))
+    out = np.zeros(k.shape[:-1] + (n_years,))
     for u in range(n_years):
         # spend of year t (index t <= u) weighted by k(u - t)
-        out[:, u] = np.einsum("tl,lt->l", plan[: u + 1], k[:, u::-1][:, : u + 1])
+        out[..., u] = np.einsum("tl,...lt->...l", plan[: u + 1],
+                                k[..., u::-1][..., : u + 1])
     return out

@@ -2,6 +2,7 @@
 `decide.reporting.answer` (the landing sentence, the reason per lever)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import decide
@@ -80,6 +81,11 @@ def test_fan_is_ordered_and_has_both_series(base_run):
     assert set(out.fan["series"]) == {"No new spending", "With the allocation"}
     assert (out.fan["p05"] <= out.fan["p50"]).all()
     assert (out.fan["p50"] <= out.fan["p95"]).all()
+    averted = out.averted_fan
+    assert (averted["p05"] <= averted["p50"]).all() and (averted["p05"] >= 0).all()
+    # yearly medians need not add up to the total's median, but the band must hold it
+    low, median, high = out.interval()
+    assert averted["p05"].sum() <= median <= averted["p95"].sum()
 
 
 def test_outlook_rejects_bad_arguments(baseline):
@@ -159,3 +165,69 @@ def test_fund_nothing_when_nothing_pays(baseline):
 def test_round_figure_is_two_significant_figures():
     assert [answer.round_figure(v) for v in (745.2, 2486.6, 48.3, 9.87, float("nan"))] == \
         ["750", "2,500", "48", "9.9", "-"]
+
+
+def test_without_reoptimisation_the_allocation_alone_is_scored(baseline, base_run):
+    res, out = base_run
+    alone = decide.outlook(baseline, res, n=2000, seed=3, reoptimise=False)
+    assert alone.p_best is None and alone.p_funded is None and not alone.reoptimised
+    assert np.allclose(alone.draws["deaths_averted"], out.draws["deaths_averted"])
+    text = answer.headline(res, alone)
+    assert "was not computed" in text and "90% range" in text
+    assert all("plausible worlds" not in r for r in answer.lever_reasons(res, alone))
+
+
+def test_phased_plans_are_scored_year_by_year(baseline):
+    """A plan that varies by year: each draw's deaths equal `evaluate` of the plan in the
+    world of that draw (the vectorised timing kernel against the one-scenario one)."""
+    plan = pd.DataFrame({"counter_network": np.linspace(0, 600, 10),
+                         "financial": 200.0, "gun_flow": 0.0,
+                         "precursor": np.linspace(300, 0, 10)})
+    out = decide.outlook(baseline, plan, n=3, seed=5, reoptimise=False)
+    mc = decide.monte_carlo(baseline, n=3, seed=5)
+    names = baseline.parameters()["name"]
+    for k in range(3):
+        world = baseline.with_overrides({n: float(mc.loc[k, n]) for n in names})
+        zero = plan * 0.0
+        averted = decide.evaluate(world, zero) - decide.evaluate(world, plan)
+        assert out.draws.loc[k, "deaths_averted"] == pytest.approx(averted, rel=1e-9)
+
+
+def test_cli_footer_and_briefing_carry_the_landing_sentences(baseline, capsys, tmp_path):
+    """One module: `decide solve`'s footer and the briefing say what the app's landing
+    page says (same worlds: 5,000 draws, seed 0)."""
+    import re
+
+    from decide.cli import main
+
+    res = decide.optimize(baseline)
+    out = decide.outlook(baseline, res, n=5000, seed=0)
+    expected = [answer.headline(res, out), *answer.lever_reasons(res, out),
+                answer.gap_sentence(res)]
+    assert main(["solve", "inputs/baseline.toml"]) == 0
+    printed = re.sub(r"\s+", " ", capsys.readouterr().out)
+    for sentence in expected:
+        assert sentence in printed, sentence
+    assert main(["brief", "inputs/baseline.toml", "--no-charts", "--out",
+                 str(tmp_path / "b.html")]) == 0
+    page = re.sub(r"\s+", " ", (tmp_path / "b.html").read_text())
+    import html
+
+    for sentence in expected[:-1]:
+        assert html.escape(sentence) in page, sentence
+    assert main(["solve", "inputs/baseline.toml", "--draws", "0"]) == 0
+    assert "base value (its uncertainty not yet computed)" in re.sub(
+        r"\s+", " ", capsys.readouterr().out)
+
+
+def test_discounted_marginals_are_in_the_budget_prices_units(baseline):
+    """Under discounting an interior lever's reduced cost is 0 (it was marginal in
+    undiscounted deaths minus a discounted price) and its reason quotes the budget's
+    price in discounted deaths."""
+    res = decide.optimize(baseline.with_overrides({"discount_rate": 0.05}))
+    table = res.table.set_index("lever")
+    budget = res.shadow_price_bounds.loc["budget", "right"]
+    assert table.loc["counter_network", "reduced_cost"] == pytest.approx(0, abs=1e-6)
+    reasons = dict(zip(answer.lever_order(res), answer.lever_reasons(res), strict=True))
+    assert (f"its next $1M a year averts {budget:,.3g} discounted deaths"
+            in reasons["counter_network"])

@@ -35,7 +35,7 @@ def _df(at, column):
 
 
 def _table(at):
-    return _df(at, "Reduced cost").set_index("Lever")
+    return _df(at, "Share of budget").set_index("Lever")
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +47,9 @@ def test_loads_with_metrics_table_and_downloads(fresh):
     at = fresh
     assert not at.exception and not at.error
     m = _metrics(at)
-    assert set(m) >= {"Projected deaths", "Deaths averted", "Baseline deaths",
-                      "Certified gap (deaths)"}
+    assert set(m) >= {"Projected deaths", "Deaths averted (base case)", "Baseline deaths",
+                      "Deaths averted over 10 years (median)", "90% range", "Best choice in"}
+    assert not any("gap" in label.lower() for label in m)  # solver precision: in details
     assert m["Baseline deaths"] == "480,000"
     labels = [b.label for b in at.get("download_button")]
     assert {"Download allocation (CSV)", "Download scenario (TOML)",
@@ -67,7 +68,8 @@ def test_budget_changes_metrics_and_table():
     at.number_input(key="w:budget").set_value(2000.0).run()
     after, table_after = _metrics(at), _table(at)
     assert after["Projected deaths"] != before["Projected deaths"]
-    assert after["Deaths averted"] != before["Deaths averted"]
+    assert after["Deaths averted (base case)"] != before["Deaths averted (base case)"]
+    assert after["90% range"] != before["90% range"]
     assert table_after["$M per year"].sum() == pytest.approx(2000)
     assert not table_after.equals(table_before)
     assert _solved(at).budget == 2000
@@ -124,8 +126,13 @@ def test_infeasible_settings_are_explained():
     at.run()
     assert not at.exception
     text = " ".join(e.value for e in at.error)
-    assert "Infeasible" in text and "exceeding the $1,000M budget by $300M" in text
-    assert not at.metric  # no result passed off
+    assert "No allocation meets these settings" in text
+    assert "exceeding the $1,000M budget by $300M" in text
+    # the page stays: the last feasible result, greyed and said to be the last one
+    assert [t.label for t in at.tabs][:2] == ["Allocation", "Frontier"]
+    assert any("the last result that met every setting" in c.value for c in at.caption)
+    assert _metrics(at)["Deaths averted (base case)"] == "1,073.2"
+    assert not any(md.value.startswith("#### Fund") for md in at.markdown)  # no summary
 
 
 def test_bad_upload_shows_the_error_and_keeps_the_scenario():
@@ -206,13 +213,44 @@ def test_monte_carlo_tab_runs():
 def test_compare_tab():
     at = _app()
     at.number_input(key="w:budget").set_value(1500.0).run()
-    alloc = _df(at, "spend_current")
-    assert alloc["spend_current"].sum() == pytest.approx(1500)
-    assert alloc["spend_other"].sum() == pytest.approx(1000)
-    diff = _df(at, "key")
-    assert list(diff["key"]) == ["budget"]
-    at.selectbox(key="cmp_choice").select("follow_the_money.toml").run()
-    assert len(_df(at, "key")) > 1
+    alloc = _df(at, "B - A").set_index("Lever")
+    assert alloc["A"].sum() == pytest.approx(1500)  # A: the current settings
+    assert alloc["B"].sum() == pytest.approx(1000)  # B: baseline.toml as written
+    diff = _df(at, "Assumption")
+    assert list(diff["Assumption"]) == ["Budget"]
+    at.selectbox(key="cmp_b").select("follow_the_money.toml").run()
+    assert len(_df(at, "Assumption")) > 1
+
+
+def test_saved_runs_are_compared_side_by_side():
+    at = _app()
+    at.text_input(key="save_name").input("last year's").run()
+    at.button(key="save_run").click().run()
+    at.number_input(key="w:budget").set_value(600.0).run()
+    assert "last year's" in at.selectbox(key="cmp_b").options
+    at.selectbox(key="cmp_b").select("last year's").run()
+    alloc = _df(at, "B - A").set_index("Lever")
+    assert alloc["A"].sum() == pytest.approx(600) and alloc["B"].sum() == pytest.approx(1000)
+    assert list(_df(at, "Assumption")["Assumption"]) == ["Budget"]
+
+
+def test_a_proposal_is_scored_against_the_optimum(baseline):
+    at = _app()
+    table = _df(at, "Proposal - optimal").set_index("Measure")
+    # it starts from the optimum: no regret
+    assert table.loc["Deaths averted, base case", "Proposal - optimal"] == pytest.approx(0)
+    at.number_input(key="prop:precursor").set_value(0.0)
+    at.number_input(key="prop:gun_flow").set_value(300.0).run()
+    table = _df(at, "Proposal - optimal").set_index("Measure")
+    spend = {"counter_network": 300.0, "financial": 400.0, "gun_flow": 300.0,
+             "precursor": 0.0}
+    averted = 480_000 - decide.evaluate(baseline, spend)
+    assert table.loc["Deaths averted, base case", "Proposal"] == pytest.approx(averted)
+    assert table.loc["Deaths averted, base case", "Proposal - optimal"] < -500
+    text = " ".join(md.value for md in at.markdown)
+    assert f"the proposal averts {averted:,.0f} deaths over 10 years" in text
+    at.selectbox(key="prop_preset").select("Equal split of the budget").run()
+    assert at.number_input(key="prop:precursor").value == 250.0
 
 
 def test_model_and_sources_tab(fresh):
@@ -231,7 +269,7 @@ def test_briefing_contents(baseline):
     res = decide.optimize(sc)
     html = briefing_html(res, reference=baseline,
                          monte_carlo=decide.monte_carlo(sc, n=200, seed=1))
-    for text in ("Precursor diplomacy", "Deaths averted", "Certified gap", "budget",
+    for text in ("Precursor diplomacy", "Deaths averted", "certified gap", "budget",
                  "1500", "Scenario file", "Kingpin strikes", "CDC NCHS", "judgement",
                  "Across 200 draws"):
         assert text in html, text
@@ -340,7 +378,8 @@ def test_a_result_that_is_not_optimal_is_flagged(monkeypatch):
     text = " ".join(w.value for w in at.warning)
     assert "Not proven optimal" in text and "time_limit" in text
     assert "at most 3.2500 more deaths" in text
-    assert _metrics(at)["Certified gap (deaths)"] == "3.2500"
+    assert any("at most 3.2500 more deaths than this allocation" in md.value
+               for md in at.markdown)  # the details line
     monkeypatch.undo()
     assert not any("Not proven optimal" in w.value for w in _app().warning)
 
@@ -376,3 +415,75 @@ def test_allocation_tab_states_what_the_decision_rests_on():
     assert "What the decision rests on" in text
     for line in decision_sentences(decide.optimize(_solved(at))):
         assert line in text
+
+
+
+# -- issue 13: the analysis tabs speak in labels, with units ---------------------------------
+def _raw(text):
+    """The first internal key in ``text`` (snake_case, a dotted parameter path, the
+    engine's attribute), or None."""
+    import re
+
+    hit = re.search(r"\b[a-z]+_[a-z_]+\b|\blevers\.|\bmarket\.|\bengine:", text)
+    return hit.group(0) if hit else None
+
+
+def _visible_text(tab):
+    return "\n".join([m.value for m in tab.markdown] + [c.value for c in tab.caption])
+
+
+def _column_config(frame):
+    import json
+
+    return json.loads(frame.proto.columns or "{}")
+
+
+def _headings(frame):
+    """The column headings a reader sees in an st.dataframe (its column_config labels)."""
+    config = _column_config(frame)
+    order = list(frame.proto.column_order) or list(frame.value.columns)
+    return [config.get(c, {}).get("label", c) for c in order]
+
+
+def test_tornado_and_robust_tabs_in_words():
+    at = _app()
+    at.button(key="to_run").click().run()
+    tornado = at.tabs[2]
+    text = _visible_text(tornado)
+    assert not at.exception and _raw(text) is None, _raw(text)
+    assert "Dashed line" in text
+    assert ("Precursor diplomacy: largest effect - below 0.000688 fraction of supply (base "
+            "0.15)" in text)
+    assert "moves $300M a year from Precursor diplomacy to Counter-network targeting" in text
+    assert [h for h in _headings(tornado.dataframe[0]) if _raw(h)] == []
+    assert not [s for s in at.tabs[4].slider if s.key == "ro_alpha"]  # expected: no level
+    at.selectbox(key="ro_n").select(200)
+    at.button(key="ro_run").click().run()
+    robust = at.tabs[4]
+    text = _visible_text(robust)
+    assert "Expected deaths over 200 draws" in text and _raw(text) is None, _raw(text)
+    assert "The robust allocation is the base-case optimum" in text
+    config = _column_config(robust.dataframe[0])
+    assert config["robust"]["label"] == "Robust allocation ($M per year)"
+    assert config["robust"]["type_config"]["format"] == "%.1f"
+    assert [h for f in robust.dataframe for h in _headings(f) if _raw(h)] == []
+    at.selectbox(key="ro_obj").select("cvar").run()
+    assert at.slider(key="ro_alpha").value == 0.9
+
+
+def test_value_of_information_monte_carlo_and_mexico_tabs_in_words():
+    at = _app()
+    at.selectbox(key="voi_n").select(1000)
+    at.button(key="voi_run").click()
+    at.selectbox(key="mc_n").select(1000)
+    at.button(key="mc_run").click()
+    at.button(key="pa_run").click().run()
+    assert not at.exception
+    mc, voi, pareto = at.tabs[3], at.tabs[5], at.tabs[6]
+    text = _visible_text(voi)
+    assert "the budget's shadow price" in text and "worth funding only if" in text
+    assert "draws (each draw solved exactly" in _visible_text(mc)
+    assert "US deaths averted per additional homicide" in _visible_text(pareto)
+    for tab in (mc, voi, pareto):
+        assert _raw(_visible_text(tab)) is None, _raw(_visible_text(tab))
+        assert [h for f in tab.dataframe for h in _headings(f) if _raw(h)] == []

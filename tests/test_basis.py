@@ -54,7 +54,9 @@ def test_ceiling_price_matches_re_solving(frozen, basis):
 
 
 def test_sentences_name_every_lever_with_funding_bound_and_switch(frozen, basis):
-    lines = basis_sentences(basis, frozen.parameters(), frozen.horizon)
+    from decide.reporting.labels import param_label
+
+    lines = basis_sentences(basis, frozen.parameters(), frozen.horizon, sc=frozen)
     assert len(lines) == len(frozen.levers)
     for line, row in zip(lines, basis.itertuples()):
         assert line.startswith(row.label)
@@ -62,7 +64,9 @@ def test_sentences_name_every_lever_with_funding_bound_and_switch(frozen, basis)
         if row.bound == "ceiling":
             assert f"${row.bound_value:,.0f}M ceiling" in line
         if row.parameter:
-            assert row.parameter in line and "the allocation changes if" in line
+            assert "the allocation changes if" in line
+            assert param_label(frozen, row.parameter) in line  # a label, not a raw key
+            assert row.parameter not in line
 
 
 def test_out_of_scope_scenarios_say_so_instead_of_taking_minutes():

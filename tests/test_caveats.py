@@ -103,7 +103,7 @@ def test_claims_about_the_shipped_scenarios_hold():
 
 def test_briefing_shows_every_caveat(baseline):
     page = briefing_html(decide.optimize(baseline))
-    section = page[page.index("<h2>Caveats</h2>"):]
+    section = page.split("<h2>Caveats</h2>")[1].split("<h2>")[0]  # near the top
     items = re.findall(r"<li>(.*?)</li>", section, re.S)
     assert items == [html.escape(c) for c in CAVEATS]
 

@@ -22,7 +22,7 @@ BASELINE = str(ROOT / "inputs" / "baseline.toml")
 def test_solve_prints_table(capsys):
     assert main(["solve", BASELINE]) == 0
     out = capsys.readouterr().out
-    assert "precursor" in out and "Deaths averted" in out and "Certified gap" in out
+    assert "Precursor diplomacy" in out and "Deaths averted" in out and "Certified gap" in out
     assert "An extra $100M a year for 10 years would avert about" in out
     assert "Status              optimal" in out and "Not proven optimal" not in out
 
@@ -151,7 +151,7 @@ def test_monte_carlo_cli_streams_csv(tmp_path, capsys):
     np_cols = [c for c in same.columns if c.startswith("spend.")]
     pd.testing.assert_frame_equal(df[np_cols], same[np_cols], check_exact=False, rtol=1e-12)
     text = capsys.readouterr().out
-    assert "funded" in text and "deaths averted: median" in text
+    assert "Funded in" in text and "Deaths averted over the horizon: median" in text
     assert [p.name for p in tmp_path.iterdir()] == ["mc.csv"]  # no temporary left behind
     assert main(["monte-carlo", BASELINE, "--n", "0"]) == 2
 
@@ -300,13 +300,14 @@ def test_funded_means_the_same_in_cli_briefing_chart_and_summarize(baseline, mon
     chart = charts.funded_chart(mc, {}).data.set_index("label")["funded"].to_dict()
     assert chart == expected
     html = briefing_html(decide.optimize(baseline), monte_carlo=mc)
-    assert ("funded in: counter_network 75%, financial 25%, gun_flow 25%, precursor 100%"
-            in html)
+    assert ("funded in: Counter-network targeting 75%, Financial disruption 25%, Gun-flow "
+            "enforcement 25%, Precursor diplomacy 100%" in html)
     monkeypatch.setattr(analyses, "monte_carlo_chunks", lambda *a, **k: iter([mc]))
     assert main(["monte-carlo", BASELINE, "--n", "4", "--quiet"]) == 0
     out = capsys.readouterr().out
+    labels = {lv.name: lv.label for lv in baseline.levers}
     for lever, share in expected.items():
-        assert re.search(rf"^{lever}\s+{share:.1%}", out, re.M), (lever, out)
+        assert re.search(rf"^{labels[lever]}\s+{share:.1%}", out, re.M), (lever, out)
 
 
 def test_monte_carlo_prints_the_seed_that_repeats_an_unseeded_run(capsys):
@@ -326,4 +327,5 @@ def test_monte_carlo_warns_before_writing_a_large_file(tmp_path, capsys, monkeyp
     out = tmp_path / "draws.csv"
     assert main(["monte-carlo", BASELINE, "--n", "60", "--seed", "1", "--out", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "MB will be written to" in err and str(out) in err
+    assert "will be written to" in err and str(out) in err
+    assert "as Parquet it would be about" in err and "--out draws.parquet" in err

@@ -8,13 +8,19 @@ import streamlit as st
 
 import decide
 
-__all__ = ["ROOT", "INPUTS", "DEFAULT", "scenario_files", "load_file", "solve",
-           "decision_basis", "docs_text", "observed_data"]
+__all__ = ["ROOT", "INPUTS", "DEFAULT", "LANDING_DRAWS", "LANDING_SEED", "scenario_files",
+           "load_file", "solve", "outlook", "fan_specs", "proposal_outlook", "decision_basis",
+           "docs_text",
+           "observed_data"]
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "inputs"
 #: The scenario file a fresh page opens.
 DEFAULT = "baseline.toml"
+#: Plausible worlds behind the landing page's range (and its seed: the page is
+#: reproducible; `decide.outlook(sc, n=LANDING_DRAWS, seed=LANDING_SEED)` repeats it).
+LANDING_DRAWS = 5_000
+LANDING_SEED = 0
 
 
 def scenario_files():
@@ -33,6 +39,45 @@ def solve(toml_text: str, phasing: bool = False, objective: str = "deaths"):
     """`decide.optimize` of a scenario given as TOML text (the cache key)."""
     return decide.optimize(decide.parse_scenario(toml_text.encode(), source="app settings"),
                            phasing=phasing, objective=objective)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def outlook(toml_text: str, phasing: bool = False, objective: str = "deaths"):
+    """`decide.outlook` of the solved allocation: `LANDING_DRAWS` worlds, `LANDING_SEED`.
+
+    Cached by scenario text (shared by every session: results are read-only). Outside
+    the fast engine's scope each world's optimum would need an LP (about 10 ms a draw),
+    so the allocation is scored without them there (no P(best), no P(funded)).
+    """
+    from decide.optimization.newton import in_scope
+
+    res = solve(toml_text, phasing, objective)
+    return decide.outlook(res.scenario, res, n=LANDING_DRAWS, seed=LANDING_SEED,
+                          reoptimise=in_scope(res.scenario))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def fan_specs(toml_text: str, phasing: bool = False, objective: str = "deaths"):
+    """The landing page's two fan charts as Vega-Lite specifications (built and
+    validated once per scenario, not on every rerun)."""
+    from decide.reporting import charts
+
+    out = outlook(toml_text, phasing, objective)
+    return (charts.fan_chart(out.fan).to_dict(),
+            charts.fan_chart(out.averted_fan,
+                             title="Deaths averted by year (median and 90% range)",
+                             y_title="Deaths averted per year").to_dict())
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def proposal_outlook(toml_text: str, spend: tuple):
+    """`decide.outlook` of a proposed flat allocation (``spend``: $M per year per lever,
+    in the scenario's lever order), over the landing page's worlds."""
+    from decide.optimization.newton import in_scope
+
+    sc = decide.parse_scenario(toml_text.encode(), source="app settings")
+    return decide.outlook(sc, dict(zip(sc.lever_names, spend, strict=True)),
+                          n=LANDING_DRAWS, seed=LANDING_SEED, reoptimise=in_scope(sc))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

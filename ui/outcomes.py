@@ -1,16 +1,63 @@
 """Outcomes beyond deaths in the app: the objective selector's labels and, on the
 Allocation tab, the objective used, years of life saved, the net benefit and the
-benefit-cost ratio (when the scenario's ``[outcomes]`` table has them)."""
+benefit-cost ratio (when the scenario's ``[outcomes]`` table has them).
+
+Also `table_config`, the readable headings (with units) and number formats the analysis
+tabs give their tables (`decide.reporting.labels`).
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-__all__ = ["render", "OBJECTIVE_LABELS"]
+from decide.reporting.labels import GOAL_LABELS, column_format, column_labels
+
+__all__ = ["render", "OBJECTIVE_LABELS", "table_config", "show_table"]
 
 #: The objective selector's labels (keys: `decide.scenario.OBJECTIVES`).
-OBJECTIVE_LABELS = {"deaths": "Deaths averted", "life_years": "Years of life saved",
-                    "net_benefit": "Net benefit ($M)"}
+OBJECTIVE_LABELS = dict(GOAL_LABELS)
+
+
+def table_config(sc, df, hide=(), labels=None, formats=None):
+    """Column headings and formats for ``st.dataframe``: every column shown under its
+    readable label with its unit (`decide.reporting.labels.column_label`), numbers in
+    `column_format`; the data keep their column names (downloads and tests use them).
+
+    Parameters
+    ----------
+    sc : Scenario
+        For lever and parameter labels.
+    df : pandas.DataFrame
+    hide : iterable of str
+        Columns left out of the display.
+    labels : dict, optional
+        Column -> heading, overriding the defaults.
+    formats : dict, optional
+        Column -> number format, overriding `column_format`.
+
+    Returns
+    -------
+    dict
+        ``column_config`` and ``column_order`` keyword arguments for ``st.dataframe``.
+    """
+    heads = column_labels(sc, df.columns) | dict(labels or {})
+    formats = dict(formats or {})
+    config = {}
+    for c in df.columns:
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]):
+            config[c] = st.column_config.NumberColumn(
+                heads[c], format=formats.get(c) or column_format(c))
+        else:
+            config[c] = st.column_config.Column(heads[c])
+    hide = set(hide)
+    return {"column_config": config, "column_order": [c for c in df.columns if c not in hide]}
+
+
+def show_table(sc, df, key, hide=(), labels=None, formats=None):
+    """``st.dataframe`` of ``df`` with `table_config`'s headings, no index."""
+    st.dataframe(df, hide_index=True, key=key,
+                 **table_config(sc, df, hide, labels, formats))
 
 
 def render(res):

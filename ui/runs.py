@@ -10,7 +10,10 @@ import re
 
 import pandas as pd
 
-__all__ = ["safe_name", "assemble_chunks", "collect_chunks", "stored", "store"]
+from decide.reporting.labels import format_number, param_label
+
+__all__ = ["safe_name", "assemble_chunks", "collect_chunks", "stored", "latest", "store",
+           "changed_keys"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -98,6 +101,68 @@ def stored(results, name, scenario):
     scenario : Scenario
     """
     return results.get((name, scenario.sha256()))
+
+
+def latest(results, name, scenario):
+    """The last result of analysis ``name`` whatever the settings it was run for.
+
+    Parameters
+    ----------
+    results : Mapping
+        The store (``(name, scenario hash) -> result``).
+    name : str
+    scenario : Scenario
+        The current settings.
+
+    Returns
+    -------
+    tuple
+        ``(value, fresh)``: ``(None, True)`` when there is none; ``fresh`` is False when
+        the result was computed for other settings than ``scenario`` (stale).
+    """
+    sha = scenario.sha256()
+    for key, value in results.items():
+        if key[0] == name:
+            return value, key[1] == sha
+    return None, True
+
+
+def changed_keys(scenario, other, limit=3):
+    """A short description of what differs between two settings, for a stale notice.
+
+    Parameters
+    ----------
+    scenario, other : Scenario
+        Same levers (one scenario file with different overrides).
+    limit : int
+        Keys named before "and N more".
+
+    Returns
+    -------
+    str
+        E.g. ``"Budget (1,000 to 1,200)"``; empty when nothing differs.
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> changed_keys(sc.with_overrides({"budget": 1200}), sc)
+    'Budget (1,000 to 1,200)'
+    """
+    diff = scenario.diff(other)
+    if not len(diff):
+        return ""
+    parts = [f"{param_label(scenario, r.key)} ({_value(r.other)} to {_value(r.this)})"
+             for r in diff.head(limit).itertuples()]
+    more = len(diff) - limit
+    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
+
+
+def _value(v):
+    """A setting's value for prose: numbers with thousands separators."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return str(v)
+    return f"{v:,.0f}" if float(v).is_integer() else format_number(v)
 
 
 def store(results, name, scenario, value):

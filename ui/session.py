@@ -13,6 +13,7 @@ from decide.scenario import MAX_FILE_BYTES
 
 from . import url_state
 from .library import DEFAULT, load_file, scenario_files
+from .tabs.common import forget_results
 from .url_state import W
 
 __all__ = ["choose_initial_file", "base_scenario", "reset_widgets", "on_upload", "on_pick",
@@ -64,6 +65,7 @@ def on_upload():
         st.session_state.pop("upload_ok", None)
         reset_widgets()
         return
+    forget_results()  # another file: its levers may differ
     data = file.getvalue()
     kind = "json" if file.name.lower().endswith(".json") else "toml"
     try:
@@ -79,8 +81,10 @@ def on_upload():
 
 
 def on_pick():
-    """Callback of the scenario picker: drop the upload, the changes and the link."""
+    """Callback of the scenario picker: drop the upload, the changes, the link and the
+    analysis results (another file: its levers may differ)."""
     st.session_state.pop("upload_ok", None)
+    forget_results()
     reset_widgets()
     st.query_params.clear()
 

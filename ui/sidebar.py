@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from decide.reporting.labels import lever_label, param_label, param_unit, unit_text
+
 from .library import DEFAULT, scenario_files
 from .outcomes import OBJECTIVE_LABELS
 from .session import on_pick, on_upload, reset_widgets
@@ -16,13 +18,20 @@ from .url_state import W
 __all__ = ["render", "param_control", "objective_control"]
 
 
-def _default(key, value):
-    if W + key not in st.session_state:
+def _default(key, value, present=None):
+    """Give widget ``key`` its first value. ``present``: the widget keys already in the
+    session, read once per run (``key in st.session_state`` rebuilds the whole state each
+    time, about 0.4 ms, and the sidebar asks ~200 times a run); per run, not per module,
+    because sessions run concurrently in one process."""
+    if present is None:
+        present = st.session_state
+    if W + key not in present:
         st.session_state[W + key] = value
 
 
-def param_control(row):
-    """A slider over a parameter's range (a disabled box when its range is one point).
+def param_control(row, present=None):
+    """A slider over a parameter's range (a disabled box when its range is one point),
+    labelled in words with its unit (`decide.reporting.labels`).
 
     Parameters
     ----------
@@ -30,16 +39,19 @@ def param_control(row):
         A row of `Scenario.parameters` (indexed by name).
     """
     key = row.name
-    _default(key, float(row.base))
-    short = key.split(".")[-1].replace("_", " ")
+    _default(key, float(row.base), present)
+    # the section or lever is the expander's title: the label drops it
+    short = param_label(None, key).split(": ", 1)[-1]
+    short = short[:1].upper() + short[1:]
+    unit = unit_text(row.unit) or param_unit(None, key)
     mark = " ◆ judgement" if row.confidence == "judgement" else ""
-    help_text = (f"Unit: {row.unit}. Range {row.low:g} to {row.high:g}. "
+    help_text = (f"Unit: {unit}. Range {row.low:g} to {row.high:g}. "
                  f"Confidence: {row.confidence}. Source: {row.source}")
     if row.low == row.high:
-        st.number_input(f"{short}{mark}", key=W + key, help=help_text, disabled=True,
-                        format="%g")
+        st.number_input(f"{short} ({unit}){mark}", key=W + key, help=help_text,
+                        disabled=True, format="%g")
         return
-    st.slider(f"{short} ({row.unit}){mark}", min_value=float(row.low),
+    st.slider(f"{short} ({unit}){mark}", min_value=float(row.low),
               max_value=float(row.high), step=(row.high - row.low) / 100, key=W + key,
               help=help_text, format="%.4g")
 
@@ -59,34 +71,35 @@ def objective_control(base):
                       "[outcomes] table.")
 
 
-def _params(params, prefix):
+def _params(params, prefix, present=None):
     for name in params.index[params.index.str.startswith(prefix)]:
-        param_control(params.loc[name])
+        param_control(params.loc[name], present)
 
 
-def _lever(lv, params):
+def _lever(lv, params, present=None):
     with st.expander(f"{lv.label}{' (demand side)' if lv.is_demand else ''}"):
         pre = f"levers.{lv.name}"
-        _default(f"{pre}.floor", float(lv.floor))
-        st.number_input("floor ($M per year)", 0.0, 1e9, step=25.0, key=W + f"{pre}.floor")
-        _default(f"{pre}.ceiling", lv.ceiling)
-        st.number_input("ceiling ($M per year; empty = none)", 0.0, 1e9, step=25.0,
+        _default(f"{pre}.floor", float(lv.floor), present)
+        st.number_input("Floor ($M per year)", 0.0, 1e9, step=25.0, key=W + f"{pre}.floor")
+        _default(f"{pre}.ceiling", lv.ceiling, present)
+        st.number_input("Ceiling ($M per year; empty = none)", 0.0, 1e9, step=25.0,
                         key=W + f"{pre}.ceiling")
-        _default(f"{pre}.lock", lv.lock)
-        st.number_input("lock at ($M per year; empty = free)", 0.0, 1e9, step=25.0,
+        _default(f"{pre}.lock", lv.lock, present)
+        st.number_input("Lock at ($M per year; empty = free)", 0.0, 1e9, step=25.0,
                         key=W + f"{pre}.lock")
-        _default(f"{pre}.min_size", lv.min_size)
-        st.number_input("minimum programme size ($M per year; empty = none)", 0.0, 1e9,
+        _default(f"{pre}.min_size", lv.min_size, present)
+        st.number_input("Minimum programme size ($M per year; empty = none)", 0.0, 1e9,
                         step=25.0, key=W + f"{pre}.min_size",
                         help="Spend is 0 or at least this (solved as a MILP)")
-        _default(f"{pre}.startup_cost", float(lv.startup_cost))
-        st.number_input("start-up cost ($M, amortised over the horizon)", 0.0, 1e9,
+        _default(f"{pre}.startup_cost", float(lv.startup_cost), present)
+        st.number_input("Start-up cost ($M, amortised over the horizon)", 0.0, 1e9,
                         step=25.0, key=W + f"{pre}.startup_cost")
-        _params(params, pre + ".")
+        _params(params, pre + ".", present)
 
 
 def render(base):
     """The sidebar for ``base`` (the scenario the widgets start from)."""
+    present = {k for k in st.session_state.keys() if str(k).startswith(W)}
     params = base.parameters().set_index("name", drop=False)
     with st.sidebar:
         st.header("Scenario")
@@ -108,35 +121,36 @@ def render(base):
                     help="Spend per lever per year; effects follow each lever's onset lag "
                          "and adaptation; late spending is credited in a tail window")
         objective_control(base)
-        _default("budget", float(base.budget))
+        _default("budget", float(base.budget), present)
         st.number_input("Budget ($M per year)", min_value=0.0, max_value=1e9, step=50.0,
                         key=W + "budget", help=f"Incremental spend, {base.dollar_year} dollars")
-        _default("horizon", int(base.horizon))
+        _default("horizon", int(base.horizon), present)
         st.slider("Horizon (years)", 1, 50, key=W + "horizon")
         with st.expander("Market and deaths"):
-            _default("discount_rate", float(base.discount_rate))
-            st.number_input("discount rate (fraction per year)", 0.0, 0.2, step=0.01,
+            _default("discount_rate", float(base.discount_rate), present)
+            st.number_input("Discount rate (fraction per year)", 0.0, 0.2, step=0.01,
                             key=W + "discount_rate",
                             help="Discounts future deaths in the objective only")
-            _params(params, "market.")
+            _params(params, "market.", present)
         if base.interactions:
             with st.expander("Interactions between levers"):
-                _params(params, "interactions.")
+                _params(params, "interactions.", present)
         with st.expander("Custom constraints"):
-            _default("constraints", "\n".join(c.text for c in base.constraints))
-            st.text_area("One per line, e.g. financial >= 0.5 * counter_network",
-                         key=W + "constraints", help="Linear in lever spends ($M per year): "
-                         + ", ".join(base.lever_names))
+            _default("constraints", "\n".join(c.text for c in base.constraints), present)
+            st.text_area("One per line, e.g. `financial >= 0.5 * counter_network`",
+                         key=W + "constraints", help="Linear in lever spends ($M per year); "
+                         "write each lever by its name in the scenario file: " + "; ".join(
+                             f"{n} ({lever_label(base, n)})" for n in base.lever_names))
         if base.outcomes is not None:
             with st.expander("Outcomes: years of life and money"):
-                _params(params, "outcomes.")
+                _params(params, "outcomes.", present)
         if base.mexico is not None:
             with st.expander("Mexico violence"):
-                _default("max_mexico_homicides", base.max_mexico_homicides)
-                st.number_input("max additional homicides in Mexico over the horizon "
-                                "(empty = no cap)", -1e9, 1e9, step=100.0,
+                _default("max_mexico_homicides", base.max_mexico_homicides, present)
+                st.number_input("Cap on additional homicides in Mexico over the horizon "
+                                "(homicides; empty = no cap)", -1e9, 1e9, step=100.0,
                                 key=W + "max_mexico_homicides")
-                _params(params, "mexico.")
+                _params(params, "mexico.", present)
         for lv in base.levers:
-            _lever(lv, params)
+            _lever(lv, params, present)
         st.caption("◆ judgement: a prior with no empirical estimate behind it.")

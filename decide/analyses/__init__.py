@@ -18,9 +18,9 @@ from .global_sensitivity import sobol
 from .grid import two_way
 from .montecarlo import monte_carlo, monte_carlo_chunks, summarize
 from .one_way import tornado
-from .outlook import Outlook, outlook
 from .robustness import RobustResult, robust
 from .voi import evpi, evppi
+from .worlds import Outlook, outlook
 
 __all__ = ["frontier", "tornado", "two_way", "robust", "RobustResult", "evpi", "evppi",
            "sobol", "monte_carlo", "monte_carlo_chunks", "summarize", "decision_basis",

@@ -66,7 +66,9 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60,
     phasing : bool
         Plan spend per lever per year (see `decide.optimization.phased`): yearly budgets
         or an envelope, effects convolved through onset lags and adaptation, a tail
-        window.
+        window. The table's marginal values and the shadow prices are then derivatives
+        of the model at the plan over the horizon and the tail window (per extra $1M a
+        year in every plan year), and ``tail_note`` explains ``tail_deaths_averted``.
     cache : ResultCache, optional
         Reuse a result already computed for the same scenario content and options.
     objective : {"deaths", "life_years", "net_benefit"}

@@ -62,7 +62,10 @@ class Allocation:
     shadow_prices : pandas.Series
         The objective over the horizon per extra $1M a year (deaths averted unless the
         objective is another): ``budget`` (the next $1M) and ``floor.<lever>`` /
-        ``ceiling.<lever>`` / ``lock.<lever>`` for binding ones.
+        ``ceiling.<lever>`` / ``lock.<lever>`` for binding ones. A phased plan's prices
+        count the horizon and the tail window (the optimiser's objective), so they differ
+        from a flat allocation's for the same spending: ``budget`` and ``budget year t``
+        (`decide.optimization.phased.plan_prices`).
     shadow_price_bounds : pandas.DataFrame
         Left and right values of each shadow price (they differ at a breakpoint).
     table : pandas.DataFrame
@@ -70,10 +73,15 @@ class Allocation:
         budget), ``deaths_averted`` (attributed, over the horizon),
         ``marginal_deaths_averted_per_musd`` (per extra $1M a year),
         ``cost_per_death_averted`` ($M over the horizon per death averted),
-        ``reduced_cost`` (marginal minus the budget's shadow price: deaths averted
-        gained, if positive, or lost, if negative, per $1M a year moved onto the lever;
-        in the objective's units, from ``marginal_objective_per_musd``, when the
-        objective is not deaths). With an ``[outcomes]`` table, also
+        ``reduced_cost`` (the objective's marginal minus the budget's shadow price:
+        deaths averted gained, if positive, or lost, if negative, per $1M a year moved
+        onto the lever; in the objective's units: discounted deaths when the scenario
+        discounts, ``marginal_objective_per_musd`` when the objective is not deaths).
+        For a phased plan the marginal is per extra $1M a year on the lever in every plan year, over the horizon and the tail window
+        (undiscounted), and the reduced cost is that direction's derivative of the
+        objective minus the budget's price (see
+        `decide.optimization.phased.optimize_phased`); ``cost_per_death_averted`` is NaN
+        (shown as "-") for an unfunded lever. With an ``[outcomes]`` table, also
         ``life_years_averted`` (attributed, undiscounted) and, with a money value,
         ``benefit_musd`` (discounted value of what the lever averts), ``cost_musd``
         (its discounted spend over the horizon), ``net_benefit_musd`` and
@@ -87,6 +95,16 @@ class Allocation:
         Additional homicides in Mexico over the horizon (None without a [mexico] table).
     warnings : tuple of str
         E.g. a MILP stopped by its time limit (the gap then says how far it may be).
+    tail_deaths_averted : float or None
+        Phased plans: deaths averted (undiscounted) in the tail window after the horizon,
+        where the plan spends nothing; counted by the optimiser, not in ``deaths``. Often
+        negative: the rebound after programmes stop (docs/model.md, caveat 7).
+    tail_note : str
+        Phased plans: ``tail_deaths_averted`` and why it has its sign, one short
+        paragraph of plain language for display (`decide.optimization.phased.tail_note`);
+        empty for a flat allocation.
+    phased : bool
+        True for a plan that varies by year (``optimize(sc, phasing=True)``).
     solver : str
     iterations : int
         LP solves used to reach the gap.
@@ -129,6 +147,7 @@ class Allocation:
     cost_gap: float | None = None  # least_cost only: $M per year
     tail_deaths_averted: float | None = None  # phased plans: deaths averted in the tail
     phased: bool = False
+    tail_note: str = ""  # phased plans: the tail's deaths averted and their sign, in words
     objective: str = "deaths"
     objective_unit: str = "deaths"
     objective_value: float | None = None
@@ -399,7 +418,8 @@ def build_allocation(sc, x, gap, solver, iterations, seconds, duals=None, funded
         "marginal_deaths_averted_per_musd": marginal,
         "cost_per_death_averted": [safe_div(s * sc.horizon, a)
                                    for s, a in zip(x, attributed)],
-        "reduced_cost": (marginal if objective == "deaths" else g) - prices["budget"],
+        # both in the objective's units (discounted when the scenario discounts)
+        "reduced_cost": g - prices["budget"],
     })
     if objective != "deaths":
         table.insert(table.columns.get_loc("reduced_cost"), "marginal_objective_per_musd", g)

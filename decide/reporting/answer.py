@@ -69,11 +69,18 @@ def _join(words):
 
 
 def _units(res):
-    """The unit of marginal values, and the column holding them."""
+    """The unit of marginal values (the objective's, like the budget's price)."""
     if res.objective == "deaths":
-        unit = "deaths" if not res.scenario.discount_rate else "discounted deaths"
-        return unit, "marginal_deaths_averted_per_musd"
-    return res.objective_unit, "marginal_objective_per_musd"
+        return "deaths" if not res.scenario.discount_rate else "discounted deaths"
+    return res.objective_unit
+
+
+def _marginals(res):
+    """Each lever's marginal objective per extra $1M a year, in the budget price's units
+    (reduced cost plus the budget's right price), by lever."""
+    table = res.table.set_index("lever")
+    budget = float(res.shadow_price_bounds.loc["budget", "right"])
+    return (table["reduced_cost"] + budget).astype(float)
 
 
 def _bound(res, lever):
@@ -102,10 +109,9 @@ def lever_order(res):
     list of str
         Lever names.
     """
-    _, col = _units(res)
-    table = res.table.set_index("lever")
+    marginal = _marginals(res).fillna(-math.inf)
     capped, funded, unfunded = [], [], []
-    for lever in table.index:
+    for lever in marginal.index:
         kind, _ = _bound(res, lever)
         if float(res.spend[lever]) <= FUNDED:
             unfunded.append(lever)
@@ -113,7 +119,6 @@ def lever_order(res):
             capped.append(lever)
         else:
             funded.append(lever)
-    marginal = table[col].fillna(-math.inf) if col in table else table["spend"]
     capped.sort(key=lambda k: -marginal[k])
     funded.sort(key=lambda k: -float(res.spend[k]))
     unfunded.sort(key=lambda k: -marginal[k])
@@ -177,10 +182,14 @@ def headline(res, outlook=None):
                 "every assumption at its base value (its uncertainty not yet computed).")
     low, median, high = outlook.interval()
     s_low, s_high = outlook.share_of_baseline()
-    return (text + f": about {round_figure(median)} deaths averted {years} (90% range "
-            f"{round_figure(low)}-{round_figure(high)}), {_pct(s_low)}-{_pct(s_high)}% of "
-            f"projected deaths; this allocation is the best choice (within "
-            f"{outlook.tolerance:.0%}) in {outlook.p_best:.0%} of plausible worlds.")
+    text += (f": about {round_figure(median)} deaths averted {years} (90% range "
+             f"{round_figure(low)}-{round_figure(high)}), {_pct(s_low)}-{_pct(s_high)}% of "
+             "projected deaths")
+    if outlook.p_best is None:
+        return text + ("; how often it is the best choice was not computed (each "
+                       "world's optimum needs an LP here: see the Monte Carlo tab).")
+    return text + (f"; this allocation is the best choice (within {outlook.tolerance:.0%}) "
+                   f"in {outlook.p_best:.0%} of plausible worlds.")
 
 
 def budget_sentence(res):
@@ -240,8 +249,8 @@ def lever_reasons(res, outlook=None):
         In `lever_order`.
     """
     sc = res.scenario
-    unit, col = _units(res)
-    table = res.table.set_index("lever")
+    unit = _units(res)
+    marginals = _marginals(res)
     budget = float(res.shadow_price_bounds.loc["budget", "right"])
     years = f"over {sc.horizon} years"
     p_funded = outlook.p_funded if outlook is not None else None
@@ -250,7 +259,7 @@ def lever_reasons(res, outlook=None):
         label = _label(res, lever)
         x = float(res.spend[lever])
         kind, value = _bound(res, lever)
-        m = float(table.loc[lever, col]) if col in table else math.nan
+        m = float(marginals[lever])
         known = math.isfinite(m) and math.isfinite(budget)
         if kind == "lock":
             text = (f"{label}: ${value:,.0f}M a year, locked at that amount by the "

@@ -1,4 +1,5 @@
-"""A printable one-page briefing of a run, as self-contained HTML."""
+"""A printable briefing of a run, as self-contained HTML: the answer and its range first,
+caveats near the top, charts inline (SVG), figures, and the sources last."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import html
 import pandas as pd
 
 from ..optimization.certificate import FUNDED
+from . import answer
 from .caveats import CAVEATS
+from .labels import param_label
 from .outcomes import OBJECTIVE_TEXT, budget_price_sentence
 from .sentences import baseline_sentence, decision_sentences, status_sentence
 
-__all__ = ["briefing_html"]
+__all__ = ["briefing_html", "build_briefing"]
 
 _CSS = """
 body{font:13px/1.4 Georgia,serif;max-width:860px;margin:24px auto;color:#111}
@@ -21,6 +24,8 @@ table{border-collapse:collapse;width:100%;font-size:12px}
 td,th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right}
 td:first-child,th:first-child{text-align:left} .muted{color:#555;font-size:11px}
 .headline td{font-size:14px} .judgement{color:#8a4b00;font-weight:bold}
+.answer{font-size:16px;font-weight:bold} figure{margin:8px 0;break-inside:avoid}
+figure svg{max-width:100%;height:auto} figcaption{color:#555;font-size:11px}
 @media print{body{margin:0;font-size:11px}h2{break-after:avoid}}
 """
 
@@ -40,20 +45,77 @@ def _table(df: pd.DataFrame):
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def briefing_html(res, *, reference=None, monte_carlo=None, validation=None,
-                  timestamp=None):
-    """The briefing for an `Allocation`.
+def build_briefing(res, *, reference=None, n=5_000, seed=0, validate=False,
+                   analyses=True, charts=True, timestamp=None):
+    """Run what a full briefing shows and return it: the outlook over ``n`` plausible
+    worlds, the tornado and the budget frontier (deaths objective, flat plans), and
+    optionally the baseline's out-of-sample check.
+
+    Parameters
+    ----------
+    res : Allocation
+    reference : Scenario, optional
+        See `briefing_html`.
+    n : int
+        Plausible worlds for the range (0: none, the briefing then says so).
+    seed : int
+        Seed of the worlds (the briefing prints it).
+    validate : bool
+        Add the baseline's out-of-sample check (`decide.validate`, about 2 s).
+    analyses : bool
+        Add the tornado and frontier charts (about 1 s for the baseline scenario).
+    charts : bool
+        Draw the charts (see `briefing_html`).
+
+    Returns
+    -------
+    str
+        `briefing_html` of it all.
+    """
+    from ..analyses import frontier, outlook, tornado
+    from ..analyses import validate as check
+
+    sc = res.scenario
+    out = outlook(sc, res, n=n, seed=seed) if n else None
+    flat_deaths = analyses and not res.phased and res.objective == "deaths"
+    return briefing_html(res, reference=reference, outlook=out,
+                         validation=check(sc, seed=seed) if validate else None,
+                         tornado=tornado(sc, result=res) if flat_deaths else None,
+                         frontier=frontier(sc) if flat_deaths else None,
+                         charts=charts, timestamp=timestamp)
+
+
+def _figure(chart, caption):
+    from .render import chart_svg
+
+    # inline SVG in HTML needs no namespace declarations (and then names no web address)
+    svg = chart_svg(chart).replace(' xmlns="http://www.w3.org/2000/svg"', "", 1).replace(
+        ' xmlns:xlink="http://www.w3.org/1999/xlink"', "", 1)
+    return f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>"
+
+
+def briefing_html(res, *, reference=None, outlook=None, monte_carlo=None, validation=None,
+                  tornado=None, frontier=None, charts=True, timestamp=None):
+    """The briefing for an `Allocation`: executive summary first, then caveats, the
+    reason per lever, charts, the figures, and the sources last.
 
     Parameters
     ----------
     res : Allocation
     reference : Scenario, optional
         The scenario file the run started from; assumptions that differ are listed.
+    outlook : Outlook, optional
+        `decide.outlook` of ``res``: the range over plausible worlds, how often the
+        allocation is best, how often each lever is funded, and the fan chart.
     monte_carlo : pandas.DataFrame, optional
         Output of `decide.monte_carlo` for the same scenario (adds how often each lever
-        is funded and the spread of deaths averted).
+        is funded and the spread of deaths averted at each draw's optimum).
     validation : pandas.DataFrame, optional
         Output of `decide.validate` for the same scenario (adds its out-of-sample error).
+    tornado, frontier : pandas.DataFrame, optional
+        `decide.tornado` and `decide.frontier` of the scenario, drawn as charts.
+    charts : bool
+        Draw the charts (inline SVG: no scripts, prints as drawn).
     timestamp : str, optional
 
     Returns
@@ -62,61 +124,117 @@ def briefing_html(res, *, reference=None, monte_carlo=None, validation=None,
         A complete HTML document (no scripts, no external resources).
     """
     from .. import __version__
+    from . import charts as ch
 
     sc = res.scenario
     s = res.summary()
     stamp = timestamp or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     status = status_sentence(res.status, res.gap)  # None when optimal
+    labels = {lv.name: lv.label for lv in sc.levers}
     alloc = pd.DataFrame({
         "Lever": res.table["label"],
         "$M per year": res.table["spend"].map(lambda v: f"{v:,.1f}"),
         "Share": res.table["share"].map(lambda v: f"{v:.1%}"),
         "Deaths averted": res.table["deaths_averted"].map(lambda v: f"{v:,.1f}"),
-        "Marginal per $1M/yr": res.table["marginal_deaths_averted_per_musd"].map(
-            lambda v: f"{v:.4f}"),
-        "$M per death averted": res.table["cost_per_death_averted"].map(_num_f),
+        "Next $1M a year averts": res.table["marginal_deaths_averted_per_musd"].map(
+            lambda v: _num(v, "{:.4f}")),
+        "$M per death averted": res.table["cost_per_death_averted"].map(
+            lambda v: "not funded" if v != v else f"{v:,.2f}"),
     })
+    if outlook is not None and outlook.p_funded is not None:
+        alloc["Funded in (share of worlds)"] = [f"{outlook.p_funded.get(k, 0):.0%}"
+                                                for k in res.table["lever"]]
     for col, title, fmt in _OUTCOME_COLUMNS:  # beyond deaths, when the scenario has them
         if col in res.table:
             alloc[title] = res.table[col].map(lambda v, f=fmt: _num(v, f))
+    basis = (decision_sentences(res) if not res.phased and res.objective == "deaths"
+             else [])
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>Briefing: {_e(sc.name)}"
         f"</title><style>{_CSS}</style></head><body>",
         f"<h1>Briefing: {_e(sc.name)}</h1>",
-        f"<p class='muted'>decide {__version__}, {stamp}. Budget ${sc.budget:,.0f}M a year "
-        f"for {sc.horizon} years ({sc.dollar_year} dollars). Scenario SHA-256 "
+        f"<p class='muted'>decide {__version__}, {stamp}. Scenario SHA-256 "
         f"{sc.sha256()[:16]}. Objective: {_e(OBJECTIVE_TEXT[res.objective])}.</p>",
+        "<h2>Executive summary</h2>",
+        f"<p class='answer'>{_e(answer.headline(res, outlook))}</p>",
+        f"<p>{_e(answer.budget_sentence(res))}</p>",
+    ]
+    if outlook is not None:
+        parts.append(f"<p>{_e(answer.uncertainty_sentence(res, outlook))}</p>")
+    if res.mexico_homicides is not None:
+        parts.append(f"<p>Additional homicides in Mexico: <b>{res.mexico_homicides:,.0f}"
+                     f"</b> over {sc.horizon} years (leadership removals raise them, "
+                     "gun-flow enforcement lowers them; not counted in the deaths "
+                     "objective).</p>")
+    if status:
+        parts.append(f"<p class='judgement'>{_e(status)}</p>")
+    if basis:
+        parts += ["<p><b>What the decision rests on</b> (the assumption nearest to "
+                  "changing the allocation, per lever):</p><ul>",
+                  *[f"<li>{_e(line)}</li>" for line in basis], "</ul>"]
+    parts.append(f"<p>{_e(baseline_sentence(sc, validation))}</p>")
+    parts.append("<h2>Caveats</h2><ol>")
+    parts += [f"<li>{_e(c)}</li>" for c in CAVEATS]
+    parts.append("</ol>")
+    parts += ["<h2>Why each lever gets what it gets</h2><ul>",
+              *[f"<li>{_e(line)}</li>" for line in answer.lever_reasons(res, outlook)],
+              "</ul>"]
+    if charts:
+        parts.append("<h2>Charts</h2>")
+        parts.append(_figure(ch.allocation_chart(res), "The allocation, $M per year."))
+        if outlook is not None:
+            parts.append(_figure(ch.fan_chart(outlook.fan), (
+                f"Projected deaths per year with no new spending and with the allocation: "
+                f"median and 90% range over {outlook.n:,} plausible worlds.")))
+            parts.append(_figure(ch.fan_chart(
+                outlook.averted_fan, title="Deaths averted by year (median and 90% range)",
+                y_title="Deaths averted per year"), (
+                "Deaths the allocation averts each year, over the same worlds (the effect "
+                "is too small to see against total deaths in the chart above).")))
+        else:
+            parts.append(_figure(ch.deaths_chart(res), "Projected deaths per year (base "
+                                 "case)."))
+        if tornado is not None:
+            parts.append(_figure(ch.tornado_chart(tornado, sc=sc,
+                                                  base_averted=res.deaths_averted), (
+                "Deaths averted with each assumption at the low and high end of its "
+                "range, the allocation re-optimised each time; the line is the base "
+                "case.")))
+        if frontier is not None:
+            parts.append(_figure(ch.frontier_chart(frontier, labels), (
+                "The optimal allocation (areas, $M per year) and deaths averted (line) as "
+                "the budget grows.")))
+    parts += [
+        "<h2>Figures (base case: every assumption at its base value)</h2>",
         "<table class='headline'>"
-        f"<tr><td>Projected deaths</td><td>{s['projected_deaths']:,.0f}</td></tr>"
-        f"<tr><td>Baseline deaths (no new spending)</td><td>{s['baseline_deaths']:,.0f}</td></tr>"
+        f"<tr><td>Projected deaths over {sc.horizon} years</td>"
+        f"<td>{s['projected_deaths']:,.0f}</td></tr>"
+        f"<tr><td>Baseline deaths (no new spending)</td><td>{s['baseline_deaths']:,.0f}</td>"
+        "</tr>"
         f"<tr><td>Deaths averted</td><td>{s['deaths_averted']:,.1f}</td></tr>"
         + _outcome_rows(res) +
-        f"<tr><td>Certified gap (the optimum reaches at most this much more of the "
-        f"objective, in {_e(res.objective_unit)})</td>"
-        f"<td>{res.gap:.4f}</td></tr>"
         f"<tr><td>Cost per death averted</td><td>$"
-        f"{_num(s['cost_per_death_averted_musd'], '{:,.2f}')}M</td></tr></table>",
-        *([f"<p class='judgement'>{_e(status)}</p>"] if status else []),
-        f"<p>{_e(baseline_sentence(sc, validation))}</p>",
+        f"{_num(s['cost_per_death_averted_musd'], '{:,.2f}')}M</td></tr>"
+        + (f"<tr><td>Additional homicides in Mexico</td><td>{res.mexico_homicides:,.0f}"
+           "</td></tr>" if res.mexico_homicides is not None else "")
+        + f"<tr><td>Solver precision (certified gap, {_e(res.objective_unit)}: the optimum "
+          "reaches at most this much more; arithmetic, not uncertainty)</td>"
+          f"<td>{res.gap:.4f}</td></tr></table>",
         "<h2>Allocation</h2>", _table(alloc),
-        *(["<h2>What the decision rests on</h2><ul>"]
-          + [f"<li>{_e(line)}</li>" for line in decision_sentences(res)] + ["</ul>"]
-          if not res.phased and res.objective == "deaths" else []),
         "<h2>Key sensitivities</h2><ul>",
         f"<li>{_e(budget_price_sentence(res))}</li>",
     ]
     unit = "deaths averted" if res.objective == "deaths" else res.objective_unit
     for name, row in res.shadow_price_bounds.iterrows():
         if name != "budget":
-            parts.append(f"<li>{_e(name)}: {row['right']:+.4f} {_e(unit)} per extra $1M "
-                         "a year on this bound</li>")
+            kind, _, lever = name.partition(".")
+            parts.append(f"<li>{_e(labels.get(lever, lever))}, its {_e(kind)}: "
+                         f"{row['right']:+.4f} {_e(unit)} per extra $1M a year on this "
+                         "bound</li>")
     if res.objective != "deaths" and not res.phased:
         parts.append("<li>The switching values of the tornado (what the decision rests on) "
                      "are computed for the deaths objective; run the briefing with the "
                      "deaths objective to see them.</li>")
-    if res.mexico_homicides is not None:
-        parts.append(f"<li>Additional homicides in Mexico: {res.mexico_homicides:,.0f} over "
-                     f"{sc.horizon} years (reported beside every objective)</li>")
     if res.unspent > 0:
         parts.append(f"<li>Unspent: ${res.unspent:,.1f}M a year ({_e(res.unspent_reason)})</li>")
     if monte_carlo is not None and len(monte_carlo):
@@ -124,8 +242,17 @@ def briefing_html(res, *, reference=None, monte_carlo=None, validation=None,
         parts.append(f"<li>Across {len(monte_carlo):,} draws of every assumption "
                      f"(re-optimised each time) deaths averted range {q[0.05]:,.0f} to "
                      f"{q[0.95]:,.0f} (median {q[0.5]:,.0f}); funded in: " + ", ".join(
-                         f"{_e(c[6:])} {(monte_carlo[c] > FUNDED).mean():.0%}"
+                         f"{_e(labels.get(c[6:], c[6:]))} "
+                         f"{(monte_carlo[c] > FUNDED).mean():.0%}"
                          for c in monte_carlo.columns if c.startswith("spend.")) + "</li>")
+    if outlook is not None:
+        parts.append(f"<li>Plausible worlds: {outlook.n:,} draws of every assumption from "
+                     f"its range, seed {outlook.seed_entropy} (decide.outlook repeats "
+                     "them); the allocation counts as best in a world when it averts "
+                     f"within {outlook.tolerance:.0%} of that world's own optimum.</li>")
+    else:
+        parts.append("<li>The range over plausible worlds was not computed for this "
+                     "briefing (decide brief --draws N adds it).</li>")
     parts.append("</ul>")
     parts.append("<h2>Assumptions changed from the scenario file</h2>")
     diff = sc.diff(reference) if reference is not None else pd.DataFrame()
@@ -140,13 +267,11 @@ def briefing_html(res, *, reference=None, monte_carlo=None, validation=None,
     for r in params.itertuples(index=False):
         conf = (f"<span class='judgement'>{_e(r.confidence)}</span>"
                 if r.confidence == "judgement" else _e(r.confidence))
-        parts.append(f"<tr><td>{_e(r.name)}</td><td>{r.base:g}</td><td>{r.low:g} - {r.high:g}"
-                     f"</td><td>{_e(r.unit)}</td><td>{conf}</td><td style='text-align:left'>"
-                     f"{_e(r.source)}</td></tr>")
-    parts.append("</table><h2>Caveats</h2><ol>")
-    parts += [f"<li>{_e(c)}</li>" for c in CAVEATS]
-    parts.append("</ol><p class='muted'>Equations, proofs and sources: docs/model.md.</p>"
-                 "</body></html>")
+        parts.append(f"<tr><td>{_e(param_label(sc, r.name))}</td><td>{r.base:g}</td>"
+                     f"<td>{r.low:g} - {r.high:g}</td><td>{_e(r.unit)}</td><td>{conf}</td>"
+                     f"<td style='text-align:left'>{_e(r.source)}</td></tr>")
+    parts.append("</table><p class='muted'>Equations, proofs and sources: docs/model.md "
+                 "and docs/sources.md.</p></body></html>")
     return "\n".join(parts)
 
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 import pandas as pd
 
 from ..optimization.certificate import FUNDED
+from .labels import format_number, lever_label, param_label, param_unit
 
 __all__ = ["allocation_chart", "deaths_chart", "funded_chart", "averted_histogram",
-           "frontier_chart", "tornado_chart", "two_way_heatmap", "pareto_chart", "fit_chart",
-           "save_chart"]
+           "frontier_chart", "tornado_selection", "tornado_chart", "two_way_heatmap",
+           "pareto_chart", "fan_chart", "fit_chart", "SWITCH_MARK",
+           "SIDE_LABELS", "FAN_TITLE"]
+
+#: Appended to the label of an assumption that changes the decision (tornado chart).
+SWITCH_MARK = " *"
+#: The tornado's two ends of a parameter's range, in words.
+SIDE_LABELS = {"low": "Low end of its range", "high": "High end of its range"}
+#: The title of `fan_chart`.
+FAN_TITLE = "Projected deaths by year (median and 90% range)"
 
 
 def _alt():
@@ -73,63 +82,245 @@ def averted_histogram(mc):
     ).properties(height=260, width="container")
 
 
-def frontier_chart(f):
-    """Spend by lever stacked against the budget, with deaths averted on a second axis."""
+def frontier_chart(f, labels=None):
+    """Spend by lever stacked against the budget, with deaths averted on a second axis.
+
+    Parameters
+    ----------
+    f : pandas.DataFrame
+        `decide.analyses.frontier` (``budget``, ``lever``, ``spend`` in $M per year,
+        ``deaths_averted`` over the horizon, ``marginal_deaths_averted_per_musd``).
+    labels : dict, optional
+        Lever name -> label for the legend (default: a readable form of the name).
+    """
     alt = _alt()
+    labels = dict(labels or {})
+    f = f.assign(label=[labels.get(n) or lever_label(None, n) for n in f["lever"]])
     base = alt.Chart(f).encode(x=alt.X("budget:Q", title="Budget ($M per year)"))
     area = base.mark_area(opacity=0.75).encode(
         y=alt.Y("spend:Q", stack="zero", title="Spend ($M per year)"),
-        color=alt.Color("lever:N", title="Lever", legend=alt.Legend(orient="bottom")),
-        tooltip=["budget:Q", "lever:N", alt.Tooltip("spend:Q", format=",.1f")])
+        color=alt.Color("label:N", title="Lever",
+                        legend=alt.Legend(orient="bottom", labelLimit=300)),
+        tooltip=[alt.Tooltip("budget:Q", title="Budget ($M per year)", format=",.0f"),
+                 alt.Tooltip("label:N", title="Lever"),
+                 alt.Tooltip("spend:Q", title="Spend ($M per year)", format=",.1f")])
     deaths = alt.Chart(f.drop_duplicates("budget")).mark_line(color="black", point=True).encode(
         x="budget:Q",
-        y=alt.Y("deaths_averted:Q", title="Deaths averted over the horizon"),
-        tooltip=[alt.Tooltip("deaths_averted:Q", format=",.1f"),
+        y=alt.Y("deaths_averted:Q", title="Deaths averted over the horizon (black line)"),
+        tooltip=[alt.Tooltip("budget:Q", title="Budget ($M per year)", format=",.0f"),
+                 alt.Tooltip("deaths_averted:Q", format=",.1f",
+                             title="Deaths averted over the horizon"),
                  alt.Tooltip("marginal_deaths_averted_per_musd:Q", format=".4f",
-                             title="Deaths averted per extra $1M a year")])
+                             title="Deaths averted by the next $1M a year")])
     return alt.layer(area, deaths).resolve_scale(y="independent").properties(
         height=320, width="container")
 
 
-def tornado_chart(t, top=15):
-    """Deaths averted at each parameter's low and high value (re-optimised)."""
-    alt = _alt()
-    order = list(dict.fromkeys(t["parameter"]))[:top]
-    df = t[t["parameter"].isin(order)]
-    return alt.Chart(df).mark_bar().encode(
-        x=alt.X("deaths_averted:Q", title="Deaths averted over the horizon"),
-        y=alt.Y("parameter:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
-        color=alt.Color("side:N", title="Parameter at", legend=alt.Legend(orient="bottom")),
-        yOffset="side:N",
-        tooltip=["parameter:N", "side:N", alt.Tooltip("value:Q", format=".4g"),
-                 alt.Tooltip("deaths_averted:Q", format=",.1f"), "allocation_changed:N",
-                 alt.Tooltip("switching_value:Q", format=".4g")],
-    ).properties(height=28 * len(order) + 40, width="container")
+def tornado_selection(t, top=15):
+    """The assumptions a tornado chart shows: the ``top`` largest swings and every
+    assumption that changes the decision, in the table's order (largest swing first).
+
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        `decide.analyses.tornado` (sorted by ``swing``).
+    top : int
+        How many of the largest swings to show at least.
+
+    Returns
+    -------
+    list of str
+        Parameter keys.
+    """
+    order = list(dict.fromkeys(t["parameter"]))
+    switching = set(t.loc[t["allocation_changed"].astype(bool), "parameter"])
+    return [p for k, p in enumerate(order) if k < top or p in switching]
 
 
-def two_way_heatmap(tw, x, y):
-    """Deaths averted on a grid of two parameters."""
+def tornado_chart(t, top=15, *, sc=None, base_averted=None):
+    """Deaths averted at each parameter's low and high value (re-optimised).
+
+    Parameters
+    ----------
+    t : pandas.DataFrame
+        `decide.analyses.tornado`.
+    top : int
+        The largest swings shown; assumptions that change the decision are always shown
+        (`tornado_selection`) and marked with `SWITCH_MARK`.
+    sc : Scenario, optional
+        For readable assumption labels (`decide.reporting.labels.param_label`).
+    base_averted : float, optional
+        Deaths averted over the horizon with every assumption at base: bars then run
+        from it, and a dashed vertical rule marks it.
+    """
     alt = _alt()
-    return alt.Chart(tw).mark_rect().encode(
-        x=alt.X(f"{x}:O", title=x, axis=alt.Axis(format=".3g")),
-        y=alt.Y(f"{y}:O", title=y, sort="descending", axis=alt.Axis(format=".3g")),
-        color=alt.Color("deaths_averted:Q", title="Deaths averted"),
-        tooltip=[alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip(f"{y}:Q", format=".4g"),
-                 alt.Tooltip("deaths_averted:Q", format=",.1f")],
+    order = tornado_selection(t, top)
+    df = t[t["parameter"].isin(order)].copy()
+    switching = set(df.loc[df["allocation_changed"].astype(bool), "parameter"])
+    names = {p: param_label(sc, p) + (SWITCH_MARK if p in switching else "") for p in order}
+    df["label"] = df["parameter"].map(names)
+    df["end"] = df["side"].map(SIDE_LABELS).fillna(df["side"])
+    df["changes"] = df["allocation_changed"].map({True: "yes", False: "no"})
+    x = alt.X("deaths_averted:Q", title="Deaths averted over the horizon (re-optimised)")
+    encoding = {}
+    if base_averted is not None:
+        df["base"] = float(base_averted)
+        encoding["x2"] = "base:Q"
+    bars = alt.Chart(df).mark_bar().encode(
+        x=x, y=alt.Y("label:N", sort=[names[p] for p in order], title=None,
+                     axis=alt.Axis(labelLimit=360)),
+        color=alt.Color("end:N", title="Assumption at the",
+                        legend=alt.Legend(orient="bottom", labelLimit=300)),
+        yOffset="end:N",
+        tooltip=[alt.Tooltip("label:N", title="Assumption"),
+                 alt.Tooltip("end:N", title="At the"),
+                 alt.Tooltip("value:Q", title="Value (its unit)", format=".4g"),
+                 alt.Tooltip("deaths_averted:Q", format=",.1f",
+                             title="Deaths averted over the horizon"),
+                 alt.Tooltip("changes:N", title="Changes the decision"),
+                 alt.Tooltip("switching_value:Q", format=".4g",
+                             title="Decision changes at (its unit)")],
+        **encoding)
+    subtitle = [f"{SWITCH_MARK.strip()} changes the decision within its range."] if \
+        switching else []
+    layers = [bars]
+    if base_averted is not None:
+        ref = pd.DataFrame({"base": [float(base_averted)],
+                            "text": [f"Base case: {format_number(base_averted)} deaths "
+                                     "averted"]})
+        rule = alt.Chart(ref).mark_rule(color="black", strokeDash=[4, 3], size=2).encode(
+            x="base:Q", tooltip=[alt.Tooltip("text:N", title="Dashed line")])
+        text = alt.Chart(ref).mark_text(align="left", dx=4, dy=-6, baseline="bottom",
+                                        fontSize=11).encode(
+            x="base:Q", y=alt.value(0), text="text:N")
+        layers += [rule, text]
+        subtitle.append("Dashed line: deaths averted with every assumption at its base value.")
+    title = alt.TitleParams("Deaths averted as each assumption moves to the end of its range",
+                            subtitle=subtitle, anchor="start")
+    return alt.layer(*layers).properties(height=28 * len(order) + 40, width="container",
+                                         title=title)
+
+
+def two_way_heatmap(tw, x, y, sc=None):
+    """Deaths averted on a grid of two parameters (axes titled in words, with units)."""
+    alt = _alt()
+
+    def title(key):
+        unit = param_unit(sc, key)
+        return f"{param_label(sc, key)} ({unit})" if unit else param_label(sc, key)
+
+    df = tw.rename(columns={x: "x_value", y: "y_value"})  # no dots in Vega-Lite fields
+    return alt.Chart(df).mark_rect().encode(
+        x=alt.X("x_value:O", title=title(x), axis=alt.Axis(format=".3g")),
+        y=alt.Y("y_value:O", title=title(y), sort="descending", axis=alt.Axis(format=".3g")),
+        color=alt.Color("deaths_averted:Q", title="Deaths averted over the horizon"),
+        tooltip=[alt.Tooltip("x_value:Q", format=".4g", title=param_label(sc, x)),
+                 alt.Tooltip("y_value:Q", format=".4g", title=param_label(sc, y)),
+                 alt.Tooltip("deaths_averted:Q", format=",.1f",
+                             title="Deaths averted over the horizon")],
     ).properties(height=320, width="container")
 
 
-def pareto_chart(p):
-    """US overdose deaths against additional homicides in Mexico (the frontier)."""
+def pareto_chart(p, current=None, labels=None):
+    """US overdose deaths averted against additional homicides in Mexico (the frontier),
+    both axes from zero, the current allocation marked.
+
+    Parameters
+    ----------
+    p : pandas.DataFrame
+        `decide.pareto` (``mexico_homicides`` and ``deaths_averted`` over the horizon,
+        ``spend.<lever>`` in $M per year).
+    current : tuple of float, optional
+        (additional homicides in Mexico, US deaths averted) of the current allocation,
+        both over the horizon: drawn as a red diamond.
+    labels : dict, optional
+        Lever name -> label for the tooltips.
+    """
     alt = _alt()
-    return alt.Chart(p).mark_line(point=True).encode(
-        x=alt.X("mexico_homicides:Q", title="Additional homicides in Mexico over the horizon"),
-        y=alt.Y("deaths:Q", title="Projected US overdose deaths over the horizon",
-                scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("mexico_homicides:Q", format=",.0f"),
-                 alt.Tooltip("deaths:Q", format=",.0f")] + [
-            alt.Tooltip(f"{c}:Q", format=",.0f") for c in p.columns if c.startswith("spend.")],
-    ).properties(height=320, width="container")
+    labels = dict(labels or {})
+    df = p.copy()
+    spend = [c for c in df.columns if c.startswith("spend.")]
+    x_title = "Additional homicides in Mexico over the horizon (negative: fewer)"
+    y_title = "US overdose deaths averted over the horizon"
+    x = alt.X("mexico_homicides:Q", title=x_title, scale=alt.Scale(zero=True))
+    y = alt.Y("deaths_averted:Q", title=y_title, scale=alt.Scale(zero=True))
+    line = alt.Chart(df).mark_line(point=True).encode(
+        x=x, y=y,
+        tooltip=[alt.Tooltip("mexico_homicides:Q", format=",.0f",
+                             title="Additional homicides in Mexico"),
+                 alt.Tooltip("deaths_averted:Q", format=",.1f",
+                             title="US deaths averted")] + [
+            alt.Tooltip(f"{c}:Q", format=",.1f",
+                        title=f"{labels.get(c[6:]) or lever_label(None, c[6:])} "
+                              "($M per year)") for c in spend])
+    layers = [line]
+    if current is not None:
+        here = pd.DataFrame({"mexico_homicides": [float(current[0])],
+                             "deaths_averted": [float(current[1])],
+                             "what": ["Current allocation"]})
+        layers.append(alt.Chart(here).mark_point(shape="diamond", size=160, filled=True,
+                                                 color="#d62728").encode(
+            x="mexico_homicides:Q", y="deaths_averted:Q",
+            tooltip=[alt.Tooltip("what:N", title="Point"),
+                     alt.Tooltip("mexico_homicides:Q", format=",.0f",
+                                 title="Additional homicides in Mexico"),
+                     alt.Tooltip("deaths_averted:Q", format=",.1f",
+                                 title="US deaths averted")]))
+        layers.append(alt.Chart(here).mark_text(align="left", dx=8, dy=-8,
+                                                color="#d62728").encode(
+            x="mexico_homicides:Q", y="deaths_averted:Q", text="what:N"))
+    title = alt.TitleParams("US deaths averted against homicides in Mexico", anchor="start",
+                            subtitle=["Each point: the most US deaths averted under a cap on "
+                                      "additional homicides in Mexico."])
+    return alt.layer(*layers).properties(height=320, width="container", title=title)
+
+
+def fan_chart(fan, *, title=None, y_title="Projected deaths per year"):
+    """Projected deaths per year as bands (5th to 95th percentile) and median lines, one
+    colour per series, the y axis from zero.
+
+    Parameters
+    ----------
+    fan : pandas.DataFrame
+        ``year`` (int, year of the programme), ``series`` (str, e.g. ``"No new
+        spending"``, ``"With the allocation"``), ``p05``, ``p50``, ``p95`` (deaths per
+        year).
+
+    title : str, optional
+        Default `FAN_TITLE`.
+    y_title : str
+        The y axis title (with units).
+
+    Returns
+    -------
+    altair.LayerChart
+        A band layer (``p05`` to ``p95``) and a median line layer.
+    """
+    alt = _alt()
+    df = fan[["year", "series", "p05", "p50", "p95"]].copy()
+    df["year"] = df["year"].astype(int)
+    color = alt.Color("series:N", title=None,
+                      legend=alt.Legend(orient="bottom", labelLimit=300))
+    years = sorted(int(v) for v in df["year"].unique())
+    x = alt.X("year:Q", title="Year of the programme",
+              axis=alt.Axis(format="d", values=years),
+              scale=alt.Scale(domain=[years[0], years[-1]], nice=False) if years else
+              alt.Undefined)
+    tooltip = [alt.Tooltip("series:N", title="Series"),
+               alt.Tooltip("year:Q", title="Year", format="d"),
+               alt.Tooltip("p50:Q", title="Median (deaths per year)", format=",.0f"),
+               alt.Tooltip("p05:Q", title="5th percentile (deaths per year)",
+                           format=",.0f"),
+               alt.Tooltip("p95:Q", title="95th percentile (deaths per year)",
+                           format=",.0f")]
+    base = alt.Chart(df).encode(x=x, color=color)
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("p05:Q", title=y_title, scale=alt.Scale(zero=True)),
+        y2="p95:Q", tooltip=tooltip)
+    median = base.mark_line(point=True).encode(y="p50:Q", tooltip=tooltip)
+    return alt.layer(band, median).properties(
+        height=320, width="container",
+        title=alt.TitleParams(title or FAN_TITLE, anchor="start"))
 
 
 def fit_chart(fit):
@@ -172,28 +363,3 @@ def fit_chart(fit):
         tooltip=tooltip)
     return alt.layer(band, bars, median, observed).properties(height=320,
                                                               width="container")
-
-
-def save_chart(chart, path):
-    """Write a chart to ``.html`` or ``.png`` (atomically)."""
-    import io
-    from pathlib import Path
-
-    from .export import write_atomic
-
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("html", "png"):
-        raise ValueError(f"--plot must end in .html or .png, got '{path.name}'")
-    if fmt == "png":
-        # a fixed width for a static image ("container" has no meaning there)
-        chart = chart.configure_view(continuousWidth=720)
-        if hasattr(chart, "width"):
-            try:
-                chart = chart.properties(width=720)
-            except Exception:  # noqa: BLE001 - compound charts take no width
-                pass
-    buf = io.BytesIO() if fmt == "png" else io.StringIO()
-    chart.save(buf, format=fmt)
-    data = buf.getvalue()
-    write_atomic(path, data if isinstance(data, bytes) else data.encode())

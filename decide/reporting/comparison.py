@@ -1,10 +1,11 @@
-"""Two runs side by side: allocations, deaths and the assumptions that differ."""
+"""Two runs side by side (allocations, deaths and the assumptions that differ), and a
+proposed allocation scored against the optimum."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["compare"]
+__all__ = ["compare", "score_proposal"]
 
 
 def compare(a, b, *, names=("A", "B")):
@@ -36,3 +37,66 @@ def compare(a, b, *, names=("A", "B")):
                            columns=["measure", na, nb, "difference"])
     assumptions = a.scenario.diff(b.scenario).rename(columns={"this": na, "other": nb})
     return allocations, summary, assumptions
+
+
+def score_proposal(res, proposal, best, mine):
+    """A proposed allocation against the optimum, in the base case and across the same
+    plausible worlds.
+
+    Parameters
+    ----------
+    res : Allocation
+        The optimum of the current settings.
+    proposal : Mapping[str, float]
+        The proposal, $M per year per lever.
+    best, mine : Outlook
+        `decide.outlook` of ``res`` and of the proposal with the same ``n`` and seed
+        (so the worlds are paired draw by draw).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``measure``, ``Optimal``, ``Proposal``, ``difference`` (Proposal - Optimal):
+        spend ($M per year), deaths averted in the base case, the median and 90% range
+        over the worlds, and the share of worlds where each is the best choice.
+    sentence : str
+        The proposal's base-case regret, its median and 90% shortfall against the
+        optimum over paired worlds, how often it does at least as well, and its spend
+        against the budget.
+    """
+    from ..optimization import evaluate
+
+    sc = res.scenario
+    spend = {k: float(proposal[k]) for k in sc.lever_names}
+    total = sum(spend.values())
+    averted = res.baseline_deaths - evaluate(sc, spend)
+    lo_b, med_b, hi_b = best.interval()
+    lo_m, med_m, hi_m = mine.interval()
+    rows = [("Spend ($M per year)", float(res.spend.sum()), total),
+            ("Deaths averted, base case", res.deaths_averted, averted),
+            ("Deaths averted, median over worlds", med_b, med_m),
+            ("Deaths averted, 5th percentile", lo_b, lo_m),
+            ("Deaths averted, 95th percentile", hi_b, hi_m),
+            ("Best choice in (share of worlds)", _or_nan(best.p_best),
+             _or_nan(mine.p_best))]
+    table = pd.DataFrame([(m, a, b, b - a) for m, a, b in rows],
+                         columns=["measure", "Optimal", "Proposal", "difference"])
+    shortfall = best.draws["deaths_averted"] - mine.draws["deaths_averted"]
+    q = shortfall.quantile([0.05, 0.5, 0.95])
+    at_least = float((shortfall <= 1e-9).mean())
+    regret = res.deaths_averted - averted
+    text = (f"With every assumption at its base value the proposal averts {averted:,.0f} "
+            f"deaths over {sc.horizon} years, {regret:,.0f} fewer than the optimal "
+            f"allocation ({res.deaths_averted:,.0f}). Across {mine.n:,} plausible worlds "
+            f"it averts a median {q[0.5]:,.0f} fewer (90% range {q[0.05]:,.0f} to "
+            f"{q[0.95]:,.0f}) and does at least as well in {at_least:.0%} of them.")
+    if total > sc.budget + 1e-6:
+        text += (f" It spends ${total:,.0f}M a year, ${total - sc.budget:,.0f}M more than "
+                 f"the ${sc.budget:,.0f}M budget.")
+    elif total < sc.budget - 1e-6:
+        text += f" It leaves ${sc.budget - total:,.0f}M a year of the budget unspent."
+    return table, text
+
+
+def _or_nan(value):
+    return float("nan") if value is None else value

@@ -29,11 +29,16 @@ def budget_price_sentence(res):
     """
     price = res.shadow_price_bounds.loc["budget"]
     horizon = res.scenario.horizon
+    tail = ""
+    if res.phased:
+        years = int(res.scenario.phasing.get("tail_years", 3))
+        tail = (f" For a year-by-year plan these values also count the {years}-year tail "
+                "window after the horizon, where late spending still acts.") if years else ""
     if res.objective == "deaths":
-        return shadow_price_sentence(price["left"], price["right"], horizon)
+        return shadow_price_sentence(price["left"], price["right"], horizon) + tail
     net = " (net of its cost)" if res.objective == "net_benefit" else ""
     if res.objective == "net_benefit" and price["right"] <= 1e-9 and res.unspent > 0:
         return ("The budget does not bind: money is left unspent because its next $1M a "
                 "year returns less than it costs (see the unspent reason).")
     return (f"The next $1M a year of budget is worth {price['right']:,.4f} "
-            f"{res.objective_unit} of the objective over {horizon} years{net}.")
+            f"{res.objective_unit} of the objective over {horizon} years{net}." + tail)

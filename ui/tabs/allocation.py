@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 import decide
@@ -10,32 +11,49 @@ from decide.reporting.outcomes import budget_price_sentence
 from decide.reporting.sentences import at_breakpoint, status_sentence
 
 from .. import outcomes
-from ..library import decision_basis
+from ..library import decision_basis, outlook
 from ..runs import safe_name
-from .common import stored
 
-__all__ = ["render", "least_cost_panel", "downloads"]
+__all__ = ["render", "allocation_table", "least_cost_panel", "downloads"]
 
-_COLUMNS = {"label": "Lever", "spend": "$M per year", "share": "Share",
-            "deaths_averted": "Deaths averted",
-            "marginal_deaths_averted_per_musd": "Marginal deaths averted per $1M/yr",
-            "cost_per_death_averted": "$M per death averted", "reduced_cost": "Reduced cost"}
+def allocation_table(res, out):
+    """The allocation as the page shows it: labels, units, P(funded); text for what is
+    not a number (never a literal None)."""
+    t = res.table
+    col = ("marginal_deaths_averted_per_musd" if res.objective == "deaths"
+           else "marginal_objective_per_musd")
+    unit = "deaths" if res.objective == "deaths" else res.objective_unit
+    p_funded = out.p_funded if out is not None else None
+
+    def money(v):
+        return "not funded" if v != v else f"{v:,.2f}"
+
+    frame = {"Lever": t["label"], "$M per year": t["spend"], "Share of budget": t["share"],
+             f"Deaths averted over {res.scenario.horizon} years": t["deaths_averted"],
+             f"Next $1M a year averts ({unit})": t[col] if col in t else float("nan"),
+             "$M per death averted": t["cost_per_death_averted"].map(money)}
+    if p_funded is not None:
+        frame["Funded in (share of worlds)"] = [p_funded.get(k, float("nan"))
+                                                for k in t["lever"]]
+    return pd.DataFrame(frame)
 
 
 def render(res, base):
     """The tab for result ``res`` (``base``: the scenario file, for the briefing)."""
     sc = res.scenario
+    out = _outlook(res)
     status = status_sentence(res.status, res.gap)
     if status is not None:
         st.warning(status)
-    c1, c2 = st.columns(2)
-    c3, c4 = st.columns(2)  # two by two: readable down to 800 px windows
-    c1.metric("Projected deaths", f"{res.deaths:,.0f}",
-              help=f"Synthetic-opioid and substitution deaths over {sc.horizon} years")
-    c2.metric("Deaths averted", f"{res.deaths_averted:,.1f}")
-    c3.metric("Baseline deaths", f"{res.baseline_deaths:,.0f}", help="With no new spending")
-    c4.metric(f"Certified gap ({res.objective_unit})", f"{res.gap:.4f}",
-              help="The true optimum reaches at most this much more of the objective")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Deaths averted (base case)", f"{res.deaths_averted:,.1f}",
+              help=f"Over {sc.horizon} years with every assumption at its base value; the "
+                   "summary above gives the range over plausible worlds")
+    c2.metric("Projected deaths", f"{res.deaths:,.0f}",
+              help=f"Synthetic-opioid and substitution deaths over {sc.horizon} years, "
+                   "with the allocation (base case)")
+    c3.metric("Baseline deaths", f"{res.baseline_deaths:,.0f}",
+              help=f"Over {sc.horizon} years with no new spending (base case)")
     outcomes.render(res)
     if res.mexico_homicides is not None:
         st.metric("Additional homicides in Mexico", f"{res.mexico_homicides:,.0f}",
@@ -58,29 +76,37 @@ def render(res, base):
                     "the allocation, per lever; from the tornado's switching values):\n"
                     + "\n".join(f"- {line}" for line in basis))
     st.subheader("Allocation")
-    table = res.table.rename(columns=_COLUMNS).drop(columns="lever")
     num = st.column_config.NumberColumn
-    st.dataframe(table, hide_index=True, width="stretch", key="allocation_table",
-                 column_config={"Share": num(format="percent"),
-                                "$M per year": num(format="%.1f"),
-                                "Deaths averted": num(format="%.1f"),
-                                "Marginal deaths averted per $1M/yr": num(format="%.4f"),
-                                "$M per death averted": num(format="%.2f"),
-                                "Reduced cost": num(format="%+.4f", help=(
-                                    "Deaths averted gained (+) or lost (-) per $1M a year "
-                                    "moved onto this lever from the marginal one"))})
-    st.caption("Empty cost per death: the lever is not funded.")
+    unit = "deaths" if res.objective == "deaths" else res.objective_unit
+    st.dataframe(allocation_table(res, out), hide_index=True, width="stretch",
+                 key="allocation_table", column_config={
+                     "Share of budget": num(format="percent"),
+                     "$M per year": num(format="%.1f"),
+                     f"Deaths averted over {sc.horizon} years": num(format="%.1f"),
+                     f"Next $1M a year averts ({unit})": num(format="%.4f", help=(
+                         "Over the horizon, per extra $1M a year on this lever")),
+                     "Funded in (share of worlds)": num(format="percent", help=(
+                         "Share of plausible worlds whose own best allocation funds this "
+                         "lever"))})
     st.altair_chart(charts.allocation_chart(res), width="stretch")
     if res.phased:
         st.subheader("Plan ($M per year)")
         st.dataframe(res.plan.round(1), key="plan_table")
-        st.caption(f"Deaths averted in the tail window after the horizon: "
+        st.caption(res.tail_note or f"Deaths averted in the tail window after the horizon: "
                    f"{res.tail_deaths_averted:,.1f} (counted by the optimiser, not in the "
-                   "metrics above).")
+                   "figures above).")
     st.subheader("Projected deaths over the horizon")
     st.altair_chart(charts.deaths_chart(res), width="stretch")
     least_cost_panel(res)
     downloads(res, base)
+
+
+def _outlook(res):
+    """The cached outlook of ``res`` (the landing page's), or None when it fails."""
+    try:
+        return outlook(res.scenario.to_toml(), res.phased, res.objective)
+    except decide.DecideError:
+        return None
 
 
 def least_cost_panel(res):
@@ -101,22 +127,29 @@ def least_cost_panel(res):
 
 
 def downloads(res, base):
-    """Allocation (CSV, XLSX), scenario (TOML), results (JSON) and the briefing."""
+    """Allocation (CSV, XLSX), scenario (TOML), results (JSON) and the briefing.
+
+    Each file is built when its button is pressed, and pressing one does not rerun the
+    page, so several downloads in quick succession all complete.
+    """
     stem = safe_name(res.scenario.name)
     st.subheader("Downloads")
     c1, c2 = st.columns(2)
     c3, c4 = st.columns(2)
     c5, _ = st.columns(2)
-    c1.download_button("Download allocation (CSV)", export.to_csv_bytes(res),
-                       file_name=f"{stem}_allocation.csv", mime="text/csv", key="dl_csv")
-    c2.download_button("Download allocation (XLSX)", export.to_xlsx_bytes(res),
-                       file_name=f"{stem}_allocation.xlsx", key="dl_xlsx",
+    c1.download_button("Download allocation (CSV)", lambda: export.to_csv_bytes(res),
+                       file_name=f"{stem}_allocation.csv", mime="text/csv", key="dl_csv",
+                       on_click="ignore")
+    c2.download_button("Download allocation (XLSX)", lambda: export.to_xlsx_bytes(res),
+                       file_name=f"{stem}_allocation.xlsx", key="dl_xlsx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     c3.download_button("Download scenario (TOML)", res.scenario.to_toml().encode(),
-                       file_name=f"{stem}.toml", mime="application/toml", key="dl_toml")
-    c4.download_button("Download results (JSON)", export.to_json_bytes(res),
-                       file_name=f"{stem}_result.json", mime="application/json", key="dl_json")
-    mc = stored("monte_carlo", res.scenario)
-    c5.download_button("Download briefing (HTML)",
-                       briefing_html(res, reference=base, monte_carlo=mc).encode(),
-                       file_name=f"{stem}_briefing.html", mime="text/html", key="dl_brief")
+                       file_name=f"{stem}.toml", mime="application/toml", key="dl_toml",
+                       on_click="ignore")
+    c4.download_button("Download results (JSON)", lambda: export.to_json_bytes(res),
+                       file_name=f"{stem}_result.json", mime="application/json",
+                       key="dl_json", on_click="ignore")
+    c5.download_button("Download briefing (HTML)", lambda: briefing_html(
+                           res, reference=base, outlook=_outlook(res)).encode(),
+                       file_name=f"{stem}_briefing.html", mime="text/html", key="dl_brief",
+                       on_click="ignore")

@@ -7,7 +7,9 @@ import streamlit as st
 
 from decide import analyses
 from decide.reporting import charts
+from decide.reporting.labels import lever_labels
 
+from ..outcomes import show_table
 from .common import store, stored, table_download
 
 __all__ = ["render"]
@@ -30,9 +32,12 @@ def render(res, base):
     if f is None:
         st.info("Press Run frontier (about a second).")
         return
-    st.altair_chart(charts.frontier_chart(f), width="stretch")
+    st.altair_chart(charts.frontier_chart(f, lever_labels(sc)), width="stretch")
+    st.caption(f"Areas: spend per lever ($M per year, left axis). Black line: deaths "
+               f"averted over {sc.horizon} years (right axis).")
     wide = f.pivot_table(index="budget", columns="lever", values="spend").reset_index()
+    wide.columns.name = None
     summary = f.drop_duplicates("budget")[["budget", "deaths_averted",
                                            "marginal_deaths_averted_per_musd"]]
-    st.dataframe(wide.merge(summary, on="budget"), hide_index=True, key="fr_table")
+    show_table(sc, wide.merge(summary, on="budget"), "fr_table")
     table_download(f, sc, "frontier")

@@ -6,7 +6,9 @@ import streamlit as st
 
 import decide
 from decide.reporting import charts
+from decide.reporting.labels import engine_label, lever_label, lever_labels
 
+from ..outcomes import show_table
 from ..runs import collect_chunks, safe_name
 from .common import store, stored
 
@@ -35,16 +37,23 @@ def render(res, base):
     if mc is None:
         st.info("Press Run Monte Carlo (10,000 draws take about a second).")
         return
-    labels = {lv.name: lv.label for lv in sc.levers}
+    labels = lever_labels(sc)
     q = mc["deaths_averted"].quantile([0.05, 0.5, 0.95])
-    st.markdown(f"{len(mc):,} draws (engine: {mc.attrs.get('engine')}). Deaths averted: "
-                f"median **{q[0.5]:,.0f}**, 90% interval {q[0.05]:,.0f} to {q[0.95]:,.0f}.")
+    how = engine_label(mc.attrs.get("engine"))
+    st.markdown(f"{len(mc):,} draws{f' ({how})' if how else ''}. Deaths averted over "
+                f"{sc.horizon} years: median **{q[0.5]:,.0f}**, 90% interval "
+                f"{q[0.05]:,.0f} to {q[0.95]:,.0f}.")
     c1, c2 = st.columns(2)
     c1.altair_chart(charts.funded_chart(mc, labels), width="stretch")
     c2.altair_chart(charts.averted_histogram(mc), width="stretch")
-    summary = decide.summarize(mc).rename(columns={"p_funded": "Funded"})
-    summary.insert(0, "Lever", [labels.get(q[6:], q) for q in summary["quantity"]])
-    st.dataframe(summary, hide_index=True, key="mc_table",
-                 column_config={"Funded": st.column_config.NumberColumn(format="percent")})
-    st.download_button("Download Monte Carlo draws (CSV)", mc.to_csv(index=False).encode(),
+    summary = decide.summarize(mc)
+    summary = summary[summary["quantity"].str.startswith("spend.")].rename(
+        columns={"p_funded": "Funded"})
+    summary.insert(0, "Lever", [lever_label(sc, k[6:]) for k in summary["quantity"]])
+    st.markdown("**Spend per lever across draws** ($M per year; each draw's own optimum)")
+    show_table(sc, summary, "mc_table", hide=("quantity",),
+               labels={"Funded": "Funded (share of draws, %)"},
+               formats={"Funded": "percent"})
+    st.download_button("Download Monte Carlo draws (CSV)",
+                       lambda: mc.to_csv(index=False).encode(), on_click="ignore",
                        file_name=f"{safe_name(sc.name)}_monte_carlo.csv", key="dl_mc")

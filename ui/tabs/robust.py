@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from decide import analyses
+from decide.reporting.labels import OBJECTIVE_LABELS, lever_label
+from decide.reporting.sentences import robust_sentences
 
+from ..library import solve
+from ..outcomes import show_table
 from .common import store, stored, table_download
 
-__all__ = ["render"]
+__all__ = ["render", "CVAR_OBJECTIVES", "DEFAULT_ALPHA"]
+
+#: Objectives that take a CVaR level (the slider shows for these only).
+CVAR_OBJECTIVES = ("cvar", "cvar_regret")
+#: The CVaR level used when none is chosen.
+DEFAULT_ALPHA = 0.9
 
 
 def render(res, base):
     """Minimise expected deaths, the worst regret, or a CVaR, with a certified gap."""
     sc = res.scenario
     st.markdown("One allocation for all draws of the assumptions: minimise expected "
-                "deaths, the worst regret, or the CVaR of deaths or regret.")
+                "deaths, the worst-case regret (deaths above each draw's own best "
+                "allocation), or the average of the worst draws' deaths or regrets (CVaR).")
     c1, c2, c3 = st.columns(3)
-    objective = c1.selectbox("Objective", ["expected", "regret", "cvar", "cvar_regret"],
-                             key="ro_obj")
+    objective = c1.selectbox("Objective", list(OBJECTIVE_LABELS), key="ro_obj",
+                             format_func=OBJECTIVE_LABELS.get)
     n = c2.selectbox("Draws", [200, 500, 1000], index=1, key="ro_n")
-    alpha = c3.slider("CVaR level", 0.5, 0.99, 0.9, key="ro_alpha")
+    alpha = DEFAULT_ALPHA
+    if objective in CVAR_OBJECTIVES:
+        alpha = c3.slider("CVaR level (alpha)", 0.5, 0.99, DEFAULT_ALPHA, key="ro_alpha",
+                          help="The average is over the worst (1 - alpha) share of draws: "
+                               "0.9 averages the worst 10%")
     if st.button("Run robust allocation", key="ro_run"):
         with st.spinner("Solving with a certified gap..."):
             store("robust", sc, analyses.robust(sc, n=int(n), seed=1, objective=objective,
@@ -29,11 +44,19 @@ def render(res, base):
     if r is None:
         st.info("Press Run robust allocation.")
         return
-    st.markdown(f"**{r.objective}** over {len(r.draws)} draws: {r.value:,.2f} deaths "
-                f"(certified gap {r.gap:.4f}). Method: {r.method}.")
-    st.dataframe(r.spend.rename("$M per year").reset_index(), hide_index=True,
-                 key="ro_spend")
+    reference = solve(sc.to_toml()).spend  # the base-case optimum (deaths, no phasing)
+    st.markdown("\n\n".join(robust_sentences(r, sc, reference)))
+    st.caption(f"Method: {r.method}.")
+    spend = pd.DataFrame({"Lever": [lever_label(sc, k) for k in r.spend.index],
+                          "robust": r.spend.to_numpy(),
+                          "base": reference.reindex(r.spend.index).to_numpy()})
+    spend["difference"] = spend["robust"] - spend["base"]
+    show_table(sc, spend, "ro_spend",
+               labels={"robust": "Robust allocation ($M per year)",
+                       "base": "Base-case optimum ($M per year)",
+                       "difference": "Robust minus base case ($M per year)"},
+               formats={"robust": "%.1f", "base": "%.1f", "difference": "%+.1f"})
     st.markdown("Out of sample (fresh draws): the robust allocation against the "
                 "base-case optimum.")
-    st.dataframe(r.out_of_sample, hide_index=True, key="ro_oos")
+    show_table(sc, r.out_of_sample, "ro_oos")
     table_download(r.draws, sc, "robust_draws")

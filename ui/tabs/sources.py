@@ -17,5 +17,7 @@ def render(res, base):
     st.markdown("\n".join(f"{i}. {c}" for i, c in enumerate(CAVEATS, 1)))
     st.markdown("### Parameters and sources")
     st.dataframe(res.scenario.parameters(), hide_index=True, key="sources_table")
-    with st.expander("Model documentation (equations, proof of exactness, checks)"):
+    # drawn only on request: 100 KB of markdown with code blocks costs the browser ~2 s
+    if st.toggle("Show the model documentation (equations, proof of exactness, checks)",
+                 key="show_docs"):
         st.markdown(docs_text())

@@ -17,7 +17,7 @@ from models import deaths as mdl
 from models import timing
 
 from ..arguments import check_executor, check_int, check_real, check_seed
-from ..optimization import check_feasible
+from ..optimization import check_feasible, newton
 from ..optimization.certificate import FUNDED
 from ..optimization.evaluation import as_plan
 from .common import deaths_at
@@ -42,13 +42,17 @@ class Outlook:
     draws : pandas.DataFrame
         One row per draw: ``draw``; ``baseline_deaths`` (no new spending) and
         ``deaths_averted`` by the allocation, over the horizon (undiscounted);
-        ``optimal_deaths_averted`` by that draw's own optimal flat allocation;
+        and, when re-optimised (`reoptimised`), ``optimal_deaths_averted`` by that
+        draw's own optimal flat allocation;
         ``regret`` (deaths, in the optimiser's objective: discounted when the scenario
         discounts); ``near_best`` (regret at most ``tolerance`` of the draw's optimum);
         and ``spend.<lever>`` of the draw's optimum ($M per year).
     fan : pandas.DataFrame
         Deaths per year: ``year`` (1..T), ``series`` ("No new spending" or "With the
         allocation"), ``p05``, ``p50``, ``p95``.
+    averted_fan : pandas.DataFrame
+        Deaths averted per year by the allocation, same columns (``series`` "Deaths
+        averted").
     tolerance : float
         `NEAR_BEST` or the value given.
     seed_entropy : int
@@ -58,6 +62,7 @@ class Outlook:
     allocation: pd.DataFrame
     draws: pd.DataFrame
     fan: pd.DataFrame
+    averted_fan: pd.DataFrame
     tolerance: float
     seed_entropy: int
 
@@ -78,13 +83,22 @@ class Outlook:
         return float(q.iloc[0]), float(q.iloc[1])
 
     @property
+    def reoptimised(self):
+        """Whether each draw's own optimum was found (`p_best`, `p_funded`, regret)."""
+        return "regret" in self.draws
+
+    @property
     def p_best(self):
-        """Share of draws where the allocation is (within the tolerance) the best."""
-        return float(self.draws["near_best"].mean())
+        """Share of draws where the allocation is (within the tolerance) the best, or
+        None when the draws were not re-optimised."""
+        return float(self.draws["near_best"].mean()) if self.reoptimised else None
 
     @property
     def p_funded(self):
-        """Share of draws whose own optimum funds each lever (pandas.Series by lever)."""
+        """Share of draws whose own optimum funds each lever (pandas.Series by lever),
+        or None when the draws were not re-optimised."""
+        if not self.reoptimised:
+            return None
         cols = [c for c in self.draws.columns if c.startswith("spend.")]
         return pd.Series({c[6:]: float((self.draws[c] > FUNDED).mean()) for c in cols},
                          name="p_funded")
@@ -106,8 +120,7 @@ def _yearly(plan, b):
     if (plan == plan[0]).all():
         return mdl.deaths(b.profile * plan[0][None, :, None], b)
     # a plan that varies by year: each draw has its own timing profile
-    eff = np.stack([timing.effective_spend(plan, b.profile[i]) for i in range(len(b))])
-    return mdl.deaths(eff, b)
+    return mdl.deaths(timing.effective_spend(plan, b.profile), b)
 
 
 def _regret_deaths(plan, b, optimal_deaths):
@@ -118,17 +131,17 @@ def _regret_deaths(plan, b, optimal_deaths):
     return (yd.total * b.discount[None, :]).sum(axis=1) - optimal_deaths
 
 
-def _fan(yd, horizon):
+def _fan(series_values, horizon):
     rows = []
-    for series, values in (("No new spending", yd.baseline), ("With the allocation",
-                                                              yd.total)):
+    for series, values in series_values:
         q = np.quantile(values, [0.05, 0.5, 0.95], axis=0)
         rows.append(pd.DataFrame({"year": np.arange(1, horizon + 1), "series": series,
                                   "p05": q[0], "p50": q[1], "p95": q[2]}))
     return pd.concat(rows, ignore_index=True)
 
 
-def outlook(sc, allocation=None, *, n=10_000, seed=0, tolerance=NEAR_BEST, executor=None):
+def outlook(sc, allocation=None, *, n=10_000, seed=0, tolerance=NEAR_BEST, reoptimise=True,
+            executor=None):
     """Score one allocation in ``n`` plausible worlds, against each world's optimum.
 
     Parameters
@@ -144,6 +157,11 @@ def outlook(sc, allocation=None, *, n=10_000, seed=0, tolerance=NEAR_BEST, execu
     tolerance : float
         Regret, as a share of the deaths a world's optimum averts, up to which the
         allocation counts as that world's best (default `NEAR_BEST`, 1%).
+    reoptimise : bool
+        Find each draw's own optimum (for regret, `Outlook.p_best` and
+        `Outlook.p_funded`). Outside the fast engine's scope (custom constraints,
+        interactions, minimum sizes) that costs an LP per draw (about 10 ms); False
+        scores the allocation alone, in the same draws.
     executor : None, "processes", dask.distributed.Client or scheduler address
         Where the per-draw optimisations run (identical results everywhere).
 
@@ -168,23 +186,30 @@ def outlook(sc, allocation=None, *, n=10_000, seed=0, tolerance=NEAR_BEST, execu
     plan = _plan(sc, allocation)
     root = root_seed(seed)
     values = sample_parameters(sc.parameters(), 0, n, root, sc.correlations, sc.posterior)
-    spend_star, _, b, *_ = solve_draws_on(sc, values, n, executor)
-    optimal = deaths_at(b, spend_star)  # the optimiser's objective, per draw
+    if reoptimise:
+        spend_star, _, b, *_ = solve_draws_on(sc, values, n, executor)
+    else:
+        b = newton.batch_inputs(sc, values, n)
     yd = _yearly(plan, b)
     base_total = yd.baseline.sum(axis=1)
-    averted = base_total - yd.total.sum(axis=1)
-    optimal_averted = base_total - mdl.deaths(b.profile * spend_star[:, :, None],
-                                              b).total.sum(axis=1)
-    regret = np.maximum(_regret_deaths(plan, b, optimal), 0.0)
-    discounted_best = b.scale.sum(axis=1) - optimal
     frame = {"draw": np.arange(n), "baseline_deaths": base_total,
-             "deaths_averted": averted, "optimal_deaths_averted": optimal_averted,
-             "regret": regret,
-             "near_best": regret <= tolerance * np.maximum(discounted_best, 1e-9)}
-    for i, lever in enumerate(sc.lever_names):
-        frame[f"spend.{lever}"] = spend_star[:, i]
+             "deaths_averted": base_total - yd.total.sum(axis=1)}
+    if reoptimise:
+        optimal = deaths_at(b, spend_star)  # the optimiser's objective, per draw
+        frame["optimal_deaths_averted"] = base_total - mdl.deaths(
+            b.profile * spend_star[:, :, None], b).total.sum(axis=1)
+        regret = np.maximum(_regret_deaths(plan, b, optimal), 0.0)
+        frame["regret"] = regret
+        best = b.scale.sum(axis=1) - optimal  # discounted deaths the optimum averts
+        frame["near_best"] = regret <= tolerance * np.maximum(best, 1e-9)
+        for i, lever in enumerate(sc.lever_names):
+            frame[f"spend.{lever}"] = spend_star[:, i]
     plan_frame = pd.DataFrame(plan, columns=sc.lever_names,
                               index=pd.RangeIndex(1, sc.horizon + 1, name="year"))
     return Outlook(allocation=plan_frame, draws=pd.DataFrame(frame),
-                   fan=_fan(yd, sc.horizon), tolerance=float(tolerance),
+                   fan=_fan((("No new spending", yd.baseline),
+                             ("With the allocation", yd.total)), sc.horizon),
+                   averted_fan=_fan((("Deaths averted", yd.baseline - yd.total),),
+                                    sc.horizon),
+                   tolerance=float(tolerance),
                    seed_entropy=root.entropy)
