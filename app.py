@@ -67,8 +67,13 @@ def main():
 
 
 def tabs(res, base):
-    """Every tab for result ``res`` (``base``: the scenario file)."""
-    for tab, (_, view) in zip(st.tabs([label for label, _ in TABS]), TABS, strict=True):
+    """The tabs for result ``res`` (``base``: the scenario file). Only the open tab runs
+    (choosing another reruns the page), so a rerun costs one tab, not ten."""
+    labels = [label for label, _ in TABS]
+    opened = st.tabs(labels, key="tab", on_change="rerun")
+    for tab, (_, view) in zip(opened, TABS, strict=True):
+        if not tab.open:
+            continue
         with tab:
             try:
                 view(res, base)

@@ -11,10 +11,19 @@ from .conftest import ROOT
 APP = str(ROOT / "app.py")
 
 
-def _app(**query):
+def _app(tab=None, **query):
+    """The app after its first run, with tab ``tab`` open (only the open tab runs)."""
     at = AppTest.from_file(APP, default_timeout=60)
     for k, v in query.items():
         at.query_params[k] = v
+    if tab is not None:
+        at.session_state["tab"] = tab
+    return at.run()
+
+
+def _open(at, tab):
+    """Open tab ``tab`` (as a click on its label does: the page reruns)."""
+    at.session_state["tab"] = tab
     return at.run()
 
 
@@ -199,7 +208,7 @@ def test_downloaded_scenario_round_trips(tmp_path):
 
 
 def test_monte_carlo_tab_runs():
-    at = _app()
+    at = _app(tab="Monte Carlo")
     at.selectbox(key="mc_n").select(1000)
     at.button(key="mc_run").click().run()
     assert not at.exception
@@ -211,7 +220,7 @@ def test_monte_carlo_tab_runs():
 
 
 def test_compare_tab():
-    at = _app()
+    at = _app(tab="Compare")
     at.number_input(key="w:budget").set_value(1500.0).run()
     alloc = _df(at, "B - A").set_index("Lever")
     assert alloc["A"].sum() == pytest.approx(1500)  # A: the current settings
@@ -223,7 +232,7 @@ def test_compare_tab():
 
 
 def test_saved_runs_are_compared_side_by_side():
-    at = _app()
+    at = _app(tab="Compare")
     at.text_input(key="save_name").input("last year's").run()
     at.button(key="save_run").click().run()
     at.number_input(key="w:budget").set_value(600.0).run()
@@ -235,7 +244,7 @@ def test_saved_runs_are_compared_side_by_side():
 
 
 def test_a_proposal_is_scored_against_the_optimum(baseline):
-    at = _app()
+    at = _app(tab="Compare")
     table = _df(at, "Proposal - optimal").set_index("Measure")
     # it starts from the optimum: no regret
     assert table.loc["Deaths averted, base case", "Proposal - optimal"] == pytest.approx(0)
@@ -254,9 +263,14 @@ def test_a_proposal_is_scored_against_the_optimum(baseline):
 
 
 def test_model_and_sources_tab(fresh):
-    text = " ".join(md.value for md in fresh.markdown)
+    assert not any("Kingpin strikes" in md.value for md in fresh.markdown)  # tab closed
+    opened = _app(tab="Model & sources")
+    text = " ".join(md.value for md in opened.markdown)
     assert "Kingpin strikes raise violence in Mexico" in text
-    sources = _df(fresh, "confidence")
+    assert "## 2. Equations" not in text  # the 100 KB documentation: only on request
+    opened.toggle(key="show_docs").set_value(True).run()
+    assert any("## 2. Equations" in md.value for md in opened.markdown)
+    sources = _df(opened, "confidence")
     assert (sources["source"].str.len() > 10).all()
     assert "◆ judgement" in fresh.slider(key="w:levers.precursor.max_effect").label
     assert "Source:" in fresh.slider(key="w:levers.precursor.max_effect").help
@@ -287,7 +301,7 @@ def test_brief_cli(tmp_path):
 
 
 def test_frontier_tab():
-    at = _app()
+    at = _app(tab="Frontier")
     at.button(key="fr_run").click().run()
     assert not at.exception
     table = _df(at, "marginal_deaths_averted_per_musd")
@@ -295,7 +309,7 @@ def test_frontier_tab():
 
 
 def test_tornado_tab():
-    at = _app()
+    at = _app(tab="Tornado")
     at.button(key="to_run").click().run()
     assert not at.exception
     table = _df(at, "switching_value")
@@ -304,7 +318,7 @@ def test_tornado_tab():
 
 
 def test_robust_tab():
-    at = _app()
+    at = _app(tab="Robust")
     at.selectbox(key="ro_n").select(200)
     at.selectbox(key="ro_obj").select("regret")
     at.button(key="ro_run").click().run()
@@ -314,7 +328,7 @@ def test_robust_tab():
 
 
 def test_value_of_information_tab():
-    at = _app()
+    at = _app(tab="Value of information")
     at.selectbox(key="voi_n").select(1000)
     at.multiselect(key="voi_params").select("levers.counter_network.cost_per_pct")
     at.button(key="voi_run").click().run()
@@ -324,7 +338,7 @@ def test_value_of_information_tab():
 
 
 def test_one_tab_failing_leaves_the_others(monkeypatch):
-    at = _app()
+    at = _app(tab="Frontier")
     at.button(key="fr_run").click()
     import decide.analyses as an
 
@@ -333,6 +347,8 @@ def test_one_tab_failing_leaves_the_others(monkeypatch):
     monkeypatch.setattr(an, "frontier", boom)
     at.run()
     assert any("frontier broke" in e.value for e in at.error)
+    assert "90% range" in _metrics(at)  # the summary above the tabs stays
+    _open(at, "Allocation")
     assert _metrics(at)["Baseline deaths"] == "480,000"
 
 
@@ -351,6 +367,7 @@ def test_phasing_constraints_least_cost_and_pareto_in_the_app():
     at.number_input(key="lc_target").set_value(500.0)
     at.button(key="lc_run").click().run()
     assert _df(at, "least-cost $M per year")["least-cost $M per year"].sum() < 1000
+    _open(at, "Mexico trade-off")
     at.button(key="pa_run").click().run()
     assert len(_df(at, "mexico_homicides")) == 11
     at.number_input(key="w:max_mexico_homicides").set_value(0.0).run()
@@ -446,7 +463,7 @@ def _headings(frame):
 
 
 def test_tornado_and_robust_tabs_in_words():
-    at = _app()
+    at = _app(tab="Tornado")
     at.button(key="to_run").click().run()
     tornado = at.tabs[2]
     text = _visible_text(tornado)
@@ -456,6 +473,7 @@ def test_tornado_and_robust_tabs_in_words():
             "0.15)" in text)
     assert "moves $300M a year from Precursor diplomacy to Counter-network targeting" in text
     assert [h for h in _headings(tornado.dataframe[0]) if _raw(h)] == []
+    _open(at, "Robust")
     assert not [s for s in at.tabs[4].slider if s.key == "ro_alpha"]  # expected: no level
     at.selectbox(key="ro_n").select(200)
     at.button(key="ro_run").click().run()
@@ -472,18 +490,23 @@ def test_tornado_and_robust_tabs_in_words():
 
 
 def test_value_of_information_monte_carlo_and_mexico_tabs_in_words():
-    at = _app()
+    at = _app(tab="Value of information")
     at.selectbox(key="voi_n").select(1000)
-    at.button(key="voi_run").click()
-    at.selectbox(key="mc_n").select(1000)
-    at.button(key="mc_run").click()
-    at.button(key="pa_run").click().run()
-    assert not at.exception
-    mc, voi, pareto = at.tabs[3], at.tabs[5], at.tabs[6]
+    at.button(key="voi_run").click().run()
+    voi = at.tabs[5]
     text = _visible_text(voi)
     assert "the budget's shadow price" in text and "worth funding only if" in text
-    assert "draws (each draw solved exactly" in _visible_text(mc)
-    assert "US deaths averted per additional homicide" in _visible_text(pareto)
-    for tab in (mc, voi, pareto):
+    checks = [voi]
+    _open(at, "Monte Carlo")
+    at.selectbox(key="mc_n").select(1000)
+    at.button(key="mc_run").click().run()
+    assert "draws (each draw solved exactly" in _visible_text(at.tabs[3])
+    checks.append(at.tabs[3])
+    _open(at, "Mexico trade-off")
+    at.button(key="pa_run").click().run()
+    assert not at.exception
+    assert "US deaths averted per additional homicide" in _visible_text(at.tabs[6])
+    checks.append(at.tabs[6])
+    for tab in checks:
         assert _raw(_visible_text(tab)) is None, _raw(_visible_text(tab))
         assert [h for f in tab.dataframe for h in _headings(f) if _raw(h)] == []

@@ -111,7 +111,9 @@ def test_briefing_shows_every_caveat(baseline):
 def test_sources_tab_shows_every_caveat():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["tab"] = "Model & sources"  # only the open tab runs
+    at.run()
     assert not at.exception
     tab = next(t for t in at.tabs if t.label == "Model & sources")
     expected = "\n".join(f"{i}. {c}" for i, c in enumerate(CAVEATS, 1))
