@@ -6,6 +6,7 @@ No streamlit here: the stores are plain mappings (the app passes
 
 from __future__ import annotations
 
+import numbers
 import re
 
 import pandas as pd
@@ -160,7 +161,7 @@ def changed_keys(scenario, other, limit=3):
 
 def _value(v):
     """A setting's value for prose: numbers with thousands separators."""
-    if isinstance(v, bool) or not isinstance(v, int | float):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):  # numpy numbers too
         return str(v)
     return f"{v:,.0f}" if float(v).is_integer() else format_number(v)
 
