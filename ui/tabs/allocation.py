@@ -70,11 +70,15 @@ def render(res, base):
                 "**Cost per death averted:** no deaths averted")
     if res.unspent > 0:
         st.warning(f"${res.unspent:,.1f}M a year left unspent: {res.unspent_reason}")
-    basis = decision_basis(sc.to_toml(), res.phased) if res.objective == "deaths" else []
-    if basis:
-        st.markdown("**What the decision rests on** (the assumption nearest to changing "
-                    "the allocation, per lever; from the tornado's switching values):\n"
-                    + "\n".join(f"- {line}" for line in basis))
+    if res.objective == "deaths" and not res.phased:
+        # lazy: the switching values cost a tornado (~0.3 s); the summary above already
+        # says why each lever gets what it gets
+        with st.expander("What the decision rests on: the assumption nearest to changing "
+                         "the allocation, per lever (from the tornado's switching values)",
+                         key="basis_open", on_change="rerun") as box:
+            if box.open:
+                st.markdown("\n".join(f"- {line}"
+                                       for line in decision_basis(sc.to_toml(), False)))
     st.subheader("Allocation")
     num = st.column_config.NumberColumn
     unit = "deaths" if res.objective == "deaths" else res.objective_unit
