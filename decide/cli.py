@@ -800,6 +800,220 @@ def cmd_sobol(args):
     return 0
 
 
+def _records(df):
+    """A table as JSON-able records (NaN as None, numpy scalars as Python ones)."""
+    import json
+
+    return json.loads(df.to_json(orient="records"))
+
+
+def _write_tables(args, main_name, df, sheets, extra, sc, about=None):
+    """Several tables of one analysis to ``--out``: an XLSX workbook gets ``df`` as sheet
+    ``main_name``, each of ``sheets`` and an ``about`` sheet (``about``, else ``extra``);
+    JSON gets ``df`` as ``rows`` and ``sheets`` as lists of records beside ``extra``;
+    Parquet gets ``df`` and the same members in its metadata; CSV ``df`` alone."""
+    if _suffix(args.out, _TABLES) == "xlsx":
+        from .reporting import export
+
+        data = export.xlsx_bytes({main_name: df, **sheets, "about": export.summary_frame(
+            about if about is not None else extra)}, sc)
+        export.write_atomic(args.out, data)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        _write_table(df, args.out,
+                     {**extra, **{k: _records(v) for k, v in sheets.items()}}, sc)
+
+
+def _trajectory_chart(traj, min_density=None):
+    """PRIM's peeling trajectory (`Discovery.trajectory`): coverage against density of
+    every step of every candidate box, coloured by the number of restricted parameters;
+    the step chosen for each box is circled and ``min_density`` is a dashed line."""
+    import altair as alt
+    import pandas as pd
+
+    df = traj.copy()
+    df["box"] = [f"Box {int(b)}" for b in df["box"]]
+    df["kept"] = ["kept" if k else "not kept" for k in df["kept"]]
+    df["selected"] = df["selected"].astype(bool)
+    pct = [("coverage", "Coverage (learning draws)"), ("density", "Density (learning draws)"),
+           ("test_coverage", "Coverage (held-out draws)"),
+           ("test_density", "Density (held-out draws)"),
+           ("mass", "Share of the learning draws in the box")]
+    tooltip = ([alt.Tooltip("box:N", title="Candidate"), alt.Tooltip("step:Q", title="Step"),
+                alt.Tooltip("res_dim:Q", title="Restricted parameters")]
+               + [alt.Tooltip(f"{c}:Q", title=t, format=".1%") for c, t in pct]
+               + [alt.Tooltip("kept:N", title="Box")])
+    x = alt.X("coverage:Q", title="Coverage: share of all failures inside the box",
+              axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("density:Q", title="Density: share of the draws inside the box that fail",
+              axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    points = alt.Chart(df).mark_point(filled=True, size=45, opacity=0.85).encode(
+        x=x, y=y,
+        color=alt.Color("res_dim:O", title="Restricted parameters",
+                        scale=alt.Scale(scheme="viridis"),
+                        legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("box:N", title="Candidate box", legend=alt.Legend(orient="bottom")),
+        tooltip=tooltip)
+    chosen = alt.Chart(df[df["selected"]]).mark_point(
+        size=260, color="black", strokeWidth=1.5).encode(x=x, y=y, tooltip=tooltip)
+    path = alt.Chart(df).mark_line(color="lightgrey", strokeWidth=1).encode(
+        x=x, y=y, detail="box:N", order="step:Q")
+    layers = [path, points, chosen]
+    if min_density is not None:
+        layers.append(alt.Chart(pd.DataFrame({"min_density": [float(min_density)]}))
+                      .mark_rule(strokeDash=[5, 4], color="grey")
+                      .encode(y=alt.Y("min_density:Q")))
+    return alt.layer(*layers).properties(height=360, width="container")
+
+
+def _money(v):
+    """$M per year for a table: one decimal, thousands with commas."""
+    return _fmt(float(v), ",.1f")
+
+
+def _discovery_lines(sc, d):
+    """`Discovery.describe` with readable parameter names and units."""
+    from .reporting.labels import format_number, param_label, unit_text
+
+    lines = [f"Failure: {d.failure.describe()} ({d.base_rate:.0%} of {len(d.draws):,} "
+             "draws fail)."]
+    spend = ", ".join(f"{label} {_money(d.allocation[lv])}"
+                      for lv, label in _labels(sc).items())
+    lines.append(f"Reference allocation ($M per year): {spend}.")
+    if d.boxes.empty:
+        lines.append(f"No box worth keeping: {d.note}.")
+        return lines
+    for box in d.boxes.itertuples(index=False):
+        parts = []
+        rows = d.restrictions[d.restrictions["box"] == box.box]
+        for r in rows.itertuples(index=False):
+            unit = unit_text(r.unit)
+            unit = f" {unit}" if unit else ""
+            name = param_label(sc, r.parameter)
+            lo, hi = format_number(r.low, 4), format_number(r.high, 4)
+            rng = (f" (range {format_number(r.range_low, 4)} to "
+                   f"{format_number(r.range_high, 4)})")
+            if r.side == "above":
+                parts.append(f"{name} above {lo}{unit}{rng}")
+            elif r.side == "below":
+                parts.append(f"{name} below {hi}{unit}{rng}")
+            else:
+                parts.append(f"{name} between {lo} and {hi}{unit}{rng}")
+        lines.append(f"Box {int(box.box)}: " + "; ".join(parts)
+                     + f". It holds {box.mass:.0%} of the draws; on the held-out draws "
+                     f"{box.density:.0%} of those in it fail and it covers "
+                     f"{box.coverage:.0%} of all failures (p = {box.p_value:.2g}).")
+    lines.append(f"Search stopped: {d.note}.")
+    return lines
+
+
+def cmd_discover(args):
+    from . import analyses
+    from .analyses.discovery import Failure
+    from .arguments import check_int, check_real
+    from .reporting.labels import param_label
+
+    sc = _load(args)
+    # the arguments PRIM checks only after the draws are solved: checked before any work
+    Failure.parse(args.failure)._check_lever(sc)
+    check_int("n", args.n, 100, 10**7, where="discover")
+    check_real("min_density", args.min_density, 0, 1, low_open=True, where="discover")
+    check_int("max_boxes", args.max_boxes, 1, 20, where="discover")
+    seed = _seed(args)
+    d = analyses.discover(sc, n=args.n, seed=seed, failure=args.failure,
+                          min_density=args.min_density, max_boxes=args.max_boxes,
+                          executor=args.executor)
+    restrictions = d.restrictions.copy()
+    restrictions.insert(2, "parameter_label",
+                        [param_label(sc, p) for p in restrictions["parameter"]])
+    restrictions = restrictions.infer_objects()
+    boxes = d.boxes.infer_objects()
+    if args.out:
+        extra = {**_provenance(sc, "discover", seed=seed, draws=args.n),
+                 "failure": str(d.failure), "failure_text": d.failure.describe(),
+                 "base_rate": d.base_rate, "min_density": args.min_density,
+                 "max_boxes": args.max_boxes, "note": d.note,
+                 "allocation": {k: float(v) for k, v in d.allocation.items()}}
+        _write_tables(args, "restrictions", restrictions,
+                      {"boxes": boxes, "trajectory": d.trajectory}, extra, sc)
+    else:
+        text = "\n".join(_wrap(line, "  ") for line in _discovery_lines(sc, d))
+        sys.stdout.write(text + f"\n{args.n:,} draws, seed {seed} (--seed {seed} repeats "
+                         "this run); half learn the boxes, the other half test them.\n")
+    _save_plot(args, lambda: _trajectory_chart(d.trajectory, args.min_density),
+               f"{sc.name}: PRIM's peeling trajectory ({d.failure})")
+    return 0
+
+
+def _experts_text(sc, r):
+    """Each expert's allocation, the pooled and robust ones, the cross-regret matrix and
+    the weights, as plain-text tables."""
+    labels = _labels(sc)
+    levers = [c for c in r.allocations.columns if c != "gap"]
+    names = list(r.experts.index)
+    who = {"pooled": "Pooled (weighted mix of beliefs)",
+           "robust": "Robust (smallest worst-case cross-regret)"}
+    alloc_rows = [[who.get(k, k)] + [_money(row[lv]) for lv in levers]
+                  + [_fmt(float(row["gap"]), ".3f")]
+                  for k, row in r.allocations.iterrows()]
+    alloc = _text_table([("Allocation", "l")] + [(labels.get(lv, lv), "r") for lv in levers]
+                        + [("Certified gap (deaths)", "r")], alloc_rows)
+    worst = r.worst_case()
+    cross_rows = [[who.get(k, k)] + [_fmt(float(row[j]), ",.1f") for j in names]
+                  + [_fmt(float(worst[k]), ",.1f")] for k, row in r.cross_regret.iterrows()]
+    cross = _text_table([("Allocation \\ beliefs", "l")] + [(j, "r") for j in names]
+                        + [("Worst case", "r")], cross_rows)
+    cooke = r.weights_method == "cooke"
+    w_rows = [[nm, _fmt(float(row["weight"]), ".3f"), str(int(row["parameters"])),
+               str(int(r.pool_sizes[nm]))]
+              + ([_fmt(float(row["calibration"]), ".3g"),
+                  _fmt(float(row["information"]), ".3g")] if cooke else [])
+              for nm, row in r.experts.iterrows()]
+    weights = _text_table([("Expert", "l"), ("Weight", "r"), ("Parameters set", "r"),
+                           ("Draws in the pool", "r")]
+                          + ([("Calibration", "r"), ("Information", "r")] if cooke else []),
+                          w_rows)
+    lines = [_wrap(f"{len(names)} experts, {r.n:,} draws each; weights: {r.note}."), "",
+             "Each expert's allocation, and two that combine them ($M per year):", alloc, "",
+             _wrap("Cross-regret: extra deaths over the horizon expected under the beliefs "
+                   "of the expert in the column from following the allocation in the row "
+                   "(0 on the diagonal; the optimiser's objective, discounted when the "
+                   "scenario discounts):"), cross, "",
+             _wrap(f"The robust allocation's largest cross-regret is {r.robust_value:,.1f} "
+                   f"deaths (no allocation does better than "
+                   f"{r.robust_value - float(r.allocations.at['robust', 'gap']):,.1f})."),
+             "",
+             "Weights in the pool:", weights, ""]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_experts(args):
+    from . import analyses
+
+    sc = _load(args)
+    seed = _seed(args)
+    r = analyses.experts(sc, args.panel, n=args.n, seed=seed, weights=args.weights,
+                         cutoff=args.cutoff, executor=args.executor)
+    if args.out:
+        allocations = r.allocations.reset_index()
+        allocations.insert(1, "max_cross_regret", r.worst_case().reindex(
+            r.allocations.index).to_numpy())
+        extra = {**_provenance(sc, "experts", seed=seed, draws=args.n),
+                 "panel": str(args.panel), "weights": r.weights_method, "note": r.note,
+                 "cutoff": args.cutoff, "robust_value_deaths": r.robust_value}
+        _write_tables(args, "allocations", allocations, {
+            "cross_regret": r.cross_regret.reset_index(),
+            "expected_regret": r.expected_regret.reset_index(),
+            "deaths_averted": r.deaths_averted.reset_index(),
+            "p_funded": r.p_funded.reset_index(),
+            "experts": r.experts.assign(pool_draws=r.pool_sizes).reset_index()},
+            extra, sc)
+    else:
+        sys.stdout.write(_experts_text(sc, r) + f"{args.n:,} draws per expert, seed {seed} "
+                         f"(--seed {seed} repeats this run).\n")
+    return 0
+
+
 def _number(v):
     """A parameter value for a table: thousands with commas, small values to 3 figures."""
     import math
@@ -1050,6 +1264,33 @@ def build_parser():
     a.add_argument("--seed", type=int, default=None)
     a.add_argument("--output", default="deaths_averted",
                    help="deaths_averted or share.<lever>")
+    a = analysis("discover", cmd_discover, "where the decision breaks: PRIM boxes of "
+                 "assumptions where failures concentrate (decide.discover)")
+    a.add_argument("--n", type=int, default=10_000, help="draws (default 10,000)")
+    a.add_argument("--seed", type=int, default=None, help="random seed (0 is a seed)")
+    a.add_argument("--failure", default="regret>5%",
+                   help="what counts as failing in a draw: 'regret>5%%' (default: the "
+                        "base-case allocation forgoes more than 5%% of the deaths the "
+                        "draw's own optimum averts), 'regret>100' (deaths), "
+                        "'share:<lever>>10' (percentage points of the budget) or "
+                        "'top_lever'")
+    a.add_argument("--min-density", type=float, default=0.5,
+                   help="share of failing draws a box must hold on the held-out draws "
+                        "(default 0.5)")
+    a.add_argument("--max-boxes", type=int, default=3, help="boxes to look for (default 3)")
+    a.add_argument("--plot", help="PRIM's peeling trajectory (coverage against density) "
+                                  "to .html (works offline), .svg or .png")
+    a = analysis("experts", cmd_experts, "each expert's allocation, the cross-regret "
+                 "matrix, a pooled and a robust allocation (decide.experts)")
+    a.add_argument("--panel", default="inputs/experts",
+                   help="directory of expert files (default inputs/experts)")
+    a.add_argument("--n", type=int, default=2000, help="draws per expert (default 2000)")
+    a.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    a.add_argument("--weights", choices=["auto", "equal", "cooke"], default="auto",
+                   help="the pool's weights: Cooke's when every expert answered the same "
+                        "seed questions (auto, the default), equal, or cooke")
+    a.add_argument("--cutoff", type=float, default=0.0,
+                   help="Cooke's calibration cutoff (experts below it get no weight)")
     c = analysis("calibrate", cmd_calibrate, "fit the status-quo baseline to observed "
                  "deaths, posterior against prior (decide.calibrate)", executor=False)
     c.add_argument("--draws", type=int, default=2000, help="posterior draws kept")

@@ -11,7 +11,7 @@ import decide
 __all__ = ["ROOT", "INPUTS", "DEFAULT", "LANDING_DRAWS", "LANDING_SEED", "scenario_files",
            "load_file", "solve", "outlook", "fan_specs", "proposal_outlook", "decision_basis",
            "docs_text",
-           "observed_data"]
+           "observed_data", "EXPERTS", "expert_panel", "discovery", "expert_panel_result"]
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "inputs"
@@ -21,6 +21,8 @@ DEFAULT = "baseline.toml"
 #: reproducible; `decide.outlook(sc, n=LANDING_DRAWS, seed=LANDING_SEED)` repeats it).
 LANDING_DRAWS = 5_000
 LANDING_SEED = 0
+#: The shipped panel of (illustrative) experts (`decide.analyses.load_panel`).
+EXPERTS = INPUTS / "experts"
 
 
 def scenario_files():
@@ -101,3 +103,27 @@ def observed_data():
     from decide.scenario import load_observed
 
     return load_observed()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def expert_panel():
+    """The shipped expert panel (`EXPERTS`), read once."""
+    from decide.analyses import load_panel
+
+    return load_panel(EXPERTS)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def discovery(toml_text: str, n: int, seed: int, failure: str):
+    """`decide.discover` of a scenario given as TOML text, against its base-case
+    optimum (`solve`)."""
+    sc = decide.parse_scenario(toml_text.encode(), source="app settings")
+    return decide.discover(sc, n=n, seed=seed, failure=failure,
+                           allocation=solve(toml_text).spend)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def expert_panel_result(toml_text: str, n: int, seed: int):
+    """`decide.experts` of a scenario given as TOML text and the shipped panel."""
+    sc = decide.parse_scenario(toml_text.encode(), source="app settings")
+    return decide.experts(sc, expert_panel(), n=n, seed=seed)

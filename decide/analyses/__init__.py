@@ -14,6 +14,8 @@ analyses work on discounted deaths (the optimiser's objective).
 from .basis import decision_basis
 from .budget_frontier import frontier
 from .calibration import Calibration, calibrate, forecast, validate, validation_table
+from .discovery import Discovery, Failure, discover
+from .elicitation import ExpertsResult, Panel, experts, load_panel
 from .global_sensitivity import sobol
 from .grid import two_way
 from .montecarlo import monte_carlo, monte_carlo_chunks, summarize
@@ -25,4 +27,5 @@ from .worlds import Outlook, outlook
 __all__ = ["frontier", "tornado", "two_way", "robust", "RobustResult", "evpi", "evppi",
            "sobol", "monte_carlo", "monte_carlo_chunks", "summarize", "decision_basis",
            "calibrate", "validate", "validation_table", "forecast", "Calibration",
-           "outlook", "Outlook"]
+           "outlook", "Outlook", "discover", "Discovery", "Failure", "experts",
+           "ExpertsResult", "Panel", "load_panel"]

@@ -77,7 +77,8 @@ class Allocation:
         deaths averted gained, if positive, or lost, if negative, per $1M a year moved
         onto the lever; in the objective's units: discounted deaths when the scenario
         discounts, ``marginal_objective_per_musd`` when the objective is not deaths).
-        For a phased plan the marginal is per extra $1M a year on the lever in every plan year, over the horizon and the tail window
+        For a phased plan the marginal is per extra $1M a year on the lever in every
+        plan year, over the horizon and the tail window
         (undiscounted), and the reduced cost is that direction's derivative of the
         objective minus the budget's price (see
         `decide.optimization.phased.optimize_phased`); ``cost_per_death_averted`` is NaN

@@ -553,3 +553,189 @@ def tradeoff_sentence(p, horizon, current=None):
         text += (f" Between neighbouring points the rate runs from {format_number(lo)} to "
                  f"{format_number(hi)} US deaths averted per additional homicide.")
     return text + where
+
+
+# -- scenario discovery and expert panels (decide.discover, decide.experts) -----------------
+__all__ += ["FAILURE_CHOICES", "failure_phrase", "restriction_phrase", "box_sentences",
+            "expert_allocation_sentence", "cross_regret_sentence", "experts_sentences"]
+
+#: The failures the app offers (`decide.analyses.discovery.Failure` text forms; ``share``
+#: stands for ``share:<lever>>10``), in words.
+FAILURE_CHOICES = {
+    "regret>5%": "Regret above 5% of the best",
+    "regret>1%": "Regret above 1%",
+    "top_lever": "The top lever changes",
+    "share": "A lever's share moves more than 10 points",
+}
+
+
+def failure_phrase(failure, sc=None):
+    """What counts as the decision failing in one plausible world, in words (lever
+    labels, not names).
+
+    Parameters
+    ----------
+    failure : Failure or str
+        `decide.analyses.discovery.Failure` or its text form (``"regret>5%"``,
+        ``"regret>100"``, ``"share:precursor>10"``, ``"top_lever"``).
+    sc : Scenario, optional
+        For the lever's label.
+
+    Examples
+    --------
+    >>> failure_phrase("top_lever")
+    "the world's optimum puts the most money on another lever"
+    """
+    from ..analyses.discovery import Failure
+
+    f = Failure.parse(failure)
+    return f.describe(lever_label(sc, f.lever) if f.kind == "share" else None)
+
+
+def restriction_phrase(sc, parameter, side, low, high, unit=""):
+    """One limit of a box in words: ``Counter-network targeting: cost per 1% cut below
+    $1,721M per year per 1% supply cut``."""
+    from .labels import unit_text
+
+    unit = unit_text(unit)
+    name = param_label(sc, parameter)
+    if side == "above":
+        return f"{name} above {format_quantity(low, unit)}"
+    if side == "below":
+        return f"{name} below {format_quantity(high, unit)}"
+    return f"{name} between {format_quantity(low, unit)} and {format_quantity(high, unit)}"
+
+
+def box_sentences(discovery, sc=None):
+    """Where the decision breaks, in words: the failure and how often it happens, then
+    one sentence per box (or why no box is worth keeping).
+
+    Parameters
+    ----------
+    discovery : Discovery
+        `decide.discover`.
+    sc : Scenario, optional
+        For parameter and lever labels.
+
+    Returns
+    -------
+    list of str
+        The first states the failure and its rate over the draws; then, per box, its
+        limits (labels and units), its coverage ("holds X% of the failures") and its
+        density ("within it the decision fails in Y% of worlds"), both on the draws PRIM
+        did not search; or, with no box, that none is worth keeping, with the reason.
+    """
+    d = discovery
+    n = len(d.draws)
+    out = [f"The decision counts as failing in a plausible world when "
+           f"{failure_phrase(d.failure, sc)}. Across {n:,} worlds drawn from the "
+           f"assumptions' ranges (each re-optimised exactly), it fails in "
+           f"{d.base_rate:.0%} of them."]
+    if d.boxes.empty:
+        out.append(f"No box worth keeping: the failures do not concentrate in a region of "
+                   f"a few assumptions that holds on the draws the search did not see; the "
+                   f"decision fails in {d.base_rate:.0%} of worlds overall, spread across "
+                   f"the assumptions. Reason: {d.note}.")
+        return out
+    for box in d.boxes.itertuples(index=False):
+        rows = d.restrictions[d.restrictions["box"] == box.box]
+        parts = [restriction_phrase(sc, r.parameter, r.side, r.low, r.high,
+                                    getattr(r, "unit", ""))
+                 for r in rows.itertuples(index=False)]
+        # the labels hold commas and colons: semicolons keep three or more limits apart
+        limits = (_and(parts) if len(parts) <= 2 else
+                  "; ".join(parts[:-1]) + "; and " + parts[-1])
+        out.append(f"Box {box.box}: when {limits}. This box holds {box.coverage:.0%} of the "
+                   f"failures; within it the decision fails in {box.density:.0%} of worlds "
+                   f"(against {d.base_rate:.0%} overall). It takes in {box.mass:.0%} of the "
+                   "worlds drawn; the figures are checked on the half of the draws the "
+                   "search did not see.")
+    return out
+
+
+def _allocation_name(name):
+    return {"pooled": "The pooled allocation", "robust": "The robust allocation"}.get(
+        name, str(name))
+
+
+def expert_allocation_sentence(result, sc, name):
+    """One allocation of an expert panel in words: ``Supply-control optimist
+    (illustrative) would fund Counter-network targeting $300M, ... a year.``"""
+    row = result.allocations.loc[name]
+    levers = [c for c in result.allocations.columns if c != "gap"]
+    funded = [f"{lever_label(sc, lv)} {_money(row[lv])}" for lv in levers
+              if row[lv] > MOVE_MIN]
+    spend = _and(funded) if funded else "nothing"
+    verb = "would fund" if name not in ("pooled", "robust") else "funds"
+    return f"{_allocation_name(name)} {verb} {spend} a year."
+
+
+def _deaths_over(sc):
+    years = getattr(sc, "horizon", None)
+    discounted = bool(getattr(sc, "discount_rate", 0) or 0)
+    return ((f"over {years} years" if years else "over the horizon")
+            + (" (discounted)" if discounted else ""))
+
+
+def cross_regret_sentence(result, sc):
+    """What the cross-regret matrix shows, in words, with its largest entry.
+
+    Parameters
+    ----------
+    result : ExpertsResult
+        `decide.experts`.
+    sc : Scenario
+
+    Returns
+    -------
+    str
+        How to read an entry (the extra deaths an expert expects from following another
+        allocation instead of their own), the largest disagreement between two experts,
+        and the robust allocation's worst case.
+    """
+    names = list(result.experts.index)
+    cr = result.cross_regret.loc[names, names]
+    text = ("How to read the cross-regret table: each row is an allocation, each column "
+            "an expert's beliefs; an entry is the extra deaths "
+            f"{_deaths_over(sc)} that expert expects from following that allocation "
+            "instead of their own (0 on the diagonal).")
+    stacked = cr.stack()
+    if len(stacked) and float(stacked.max()) > 0:
+        (row, col), worst = stacked.idxmax(), float(stacked.max())
+        text += (f" The largest disagreement: following {row}'s allocation costs "
+                 f"{format_number(worst)} extra deaths under {col}'s beliefs.")
+    else:
+        text += " No expert expects to lose anything by following another's allocation."
+    if "robust" in result.cross_regret.index:
+        rv = float(result.cross_regret.loc["robust", names].max())
+        text += (f" The robust allocation keeps every expert's extra deaths at or below "
+                 f"{format_number(rv)}.")
+    return text
+
+
+def experts_sentences(result, sc):
+    """An expert panel in words: the panel and its weights, then each expert's, the
+    pooled and the robust allocation (`expert_allocation_sentence`).
+
+    Returns
+    -------
+    list of str
+    """
+    illustrative = int(result.experts["illustrative"].sum())
+    k = len(result.experts)
+    who = ("all illustrative: constructed from published positions, not elicited"
+           if illustrative == k else
+           f"{illustrative} illustrative (constructed, not elicited)" if illustrative
+           else "all elicited")
+    weights = ("equal weights" if result.weights_method == "equal"
+               else "Cooke classical-model weights (calibration on seed questions)")
+    out = [f"{k} experts ({who}), {result.n:,} draws of each one's beliefs; the pool "
+           f"uses {weights}."]
+    out += [expert_allocation_sentence(result, sc, name)
+            for name in result.allocations.index]
+    if "pooled" in result.allocations.index:
+        out.append("The pooled allocation is best on average over a mix of the experts' "
+                   "beliefs (a linear opinion pool); the robust allocation minimises the "
+                   "largest extra deaths any one expert expects from it, whatever the "
+                   "weights.")
+    return out

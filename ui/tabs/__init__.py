@@ -8,7 +8,9 @@ module here and a line to `TABS`.
 from . import (
     allocation,
     compare,
+    discovery,
     evidence,
+    experts,
     frontier,
     monte_carlo,
     pareto,
@@ -18,8 +20,8 @@ from . import (
     voi,
 )
 
-__all__ = ["TABS", "allocation", "compare", "evidence", "frontier", "monte_carlo", "pareto",
-           "robust", "sources", "tornado", "voi"]
+__all__ = ["TABS", "allocation", "compare", "discovery", "evidence", "experts", "frontier",
+           "monte_carlo", "pareto", "robust", "sources", "tornado", "voi"]
 
 #: (label, render) in the order the tabs appear.
 TABS = (
@@ -29,6 +31,8 @@ TABS = (
     ("Monte Carlo", monte_carlo.render),
     ("Robust", robust.render),
     ("Value of information", voi.render),
+    ("Where it breaks", discovery.render),
+    ("Experts", experts.render),
     ("Mexico trade-off", pareto.render),
     ("Compare", compare.render),
     ("Evidence", evidence.render),
