@@ -286,7 +286,7 @@ def cmd_brief(args):
     res = optimize(sc, solver=args.solver, objective=args.objective)
     html = build_briefing(res, reference=reference, n=args.draws, seed=args.seed,
                           validate=args.validate, analyses=not args.no_charts,
-                          charts=not args.no_charts)
+                          charts=not args.no_charts, discover=not args.no_discover)
     return _write_out(args, html.encode())
 
 
@@ -1319,6 +1319,8 @@ def build_parser():
                    help="plausible worlds behind the answer's range (decide.outlook; "
                         "default 5000, as in the app; 0 = none)")
     b.add_argument("--seed", type=int, default=0, help="seed of those worlds (default 0)")
+    b.add_argument("--no-discover", action="store_true",
+                   help="leave out where the decision breaks (decide.discover, ~2-6 s)")
     b.add_argument("--no-charts", action="store_true",
                    help="leave out the charts and the tornado and frontier behind them")
     b.add_argument("--validate", action="store_true",

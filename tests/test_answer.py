@@ -208,7 +208,7 @@ def test_cli_footer_and_briefing_carry_the_landing_sentences(baseline, capsys, t
     printed = re.sub(r"\s+", " ", capsys.readouterr().out)
     for sentence in expected:
         assert sentence in printed, sentence
-    assert main(["brief", "inputs/baseline.toml", "--no-charts", "--out",
+    assert main(["brief", "inputs/baseline.toml", "--no-charts", "--no-discover", "--out",
                  str(tmp_path / "b.html")]) == 0
     page = re.sub(r"\s+", " ", (tmp_path / "b.html").read_text())
     import html

@@ -2,6 +2,7 @@
 no scripts, no network), Mexican homicides, sources last."""
 
 import re
+from html import escape as html_escape
 
 import pytest
 
@@ -18,6 +19,16 @@ def full(baseline):
                                timestamp="2026-01-01 00:00 UTC")
 
 
+def test_where_the_decision_breaks_is_in_the_briefing(full, baseline):
+    from decide.reporting.sentences import box_sentences
+
+    res, html = full
+    d = decide.discover(baseline, n=10_000, seed=2, allocation=res.spend)
+    section = html.split("<h2>Where the decision breaks</h2>")[1].split("<h2>")[0]
+    for line in box_sentences(d, baseline):
+        assert html_escape(line) in section
+
+
 def _text(html):
     return re.sub(r"\s+", " ", html)
 
@@ -25,8 +36,8 @@ def _text(html):
 def test_sections_in_report_order(full):
     _, html = full
     heads = re.findall(r"<h2>([^<]+)</h2>", html)
-    assert heads[:4] == ["Executive summary", "Caveats", "Why each lever gets what it gets",
-                         "Charts"]
+    assert heads[:5] == ["Executive summary", "Caveats", "Why each lever gets what it gets",
+                         "Where the decision breaks", "Charts"]
     assert heads[-1] == "Assumptions and sources"
 
 
@@ -68,6 +79,7 @@ def test_without_an_outlook_it_says_the_range_was_not_computed(baseline):
 def test_phased_and_other_objectives_still_brief(baseline):
     res = decide.optimize(baseline, phasing=True)
     html = build_briefing(res, n=200, seed=1, analyses=True)
+    assert "Where the decision breaks" not in html  # flat deaths-objective results only
     assert html.count("<figure><svg") == 3  # no tornado/frontier for a phased plan
     res = decide.optimize(baseline, objective="life_years")
     assert "Executive summary" in build_briefing(res, n=0, analyses=False)

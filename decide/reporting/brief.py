@@ -13,7 +13,12 @@ from . import answer
 from .caveats import CAVEATS
 from .labels import param_label
 from .outcomes import OBJECTIVE_TEXT, budget_price_sentence
-from .sentences import baseline_sentence, decision_sentences, status_sentence
+from .sentences import (
+    baseline_sentence,
+    box_sentences,
+    decision_sentences,
+    status_sentence,
+)
 
 __all__ = ["briefing_html", "build_briefing"]
 
@@ -46,7 +51,7 @@ def _table(df: pd.DataFrame):
 
 
 def build_briefing(res, *, reference=None, n=5_000, seed=0, validate=False,
-                   analyses=True, charts=True, timestamp=None):
+                   analyses=True, charts=True, discover=True, timestamp=None):
     """Run what a full briefing shows and return it: the outlook over ``n`` plausible
     worlds, the tornado and the budget frontier (deaths objective, flat plans), and
     optionally the baseline's out-of-sample check.
@@ -66,12 +71,17 @@ def build_briefing(res, *, reference=None, n=5_000, seed=0, validate=False,
         Add the tornado and frontier charts (about 1 s for the baseline scenario).
     charts : bool
         Draw the charts (see `briefing_html`).
+    discover : bool
+        Add where the decision breaks (`decide.discover` over 10,000 worlds with the
+        default failure, flat deaths-objective results; about 2 s, plus 4 s the first
+        time the PRIM library loads).
 
     Returns
     -------
     str
         `briefing_html` of it all.
     """
+    from ..analyses import discover as find_boxes
     from ..analyses import frontier, outlook, tornado
     from ..analyses import validate as check
 
@@ -82,6 +92,8 @@ def build_briefing(res, *, reference=None, n=5_000, seed=0, validate=False,
                          validation=check(sc, seed=seed) if validate else None,
                          tornado=tornado(sc, result=res) if flat_deaths else None,
                          frontier=frontier(sc) if flat_deaths else None,
+                         discovery=(find_boxes(sc, n=10_000, seed=seed, allocation=res.spend)
+                                    if discover and flat_deaths else None),
                          charts=charts, timestamp=timestamp)
 
 
@@ -95,7 +107,7 @@ def _figure(chart, caption):
 
 
 def briefing_html(res, *, reference=None, outlook=None, monte_carlo=None, validation=None,
-                  tornado=None, frontier=None, charts=True, timestamp=None):
+                  tornado=None, frontier=None, discovery=None, charts=True, timestamp=None):
     """The briefing for an `Allocation`: executive summary first, then caveats, the
     reason per lever, charts, the figures, and the sources last.
 
@@ -114,6 +126,8 @@ def briefing_html(res, *, reference=None, outlook=None, monte_carlo=None, valida
         Output of `decide.validate` for the same scenario (adds its out-of-sample error).
     tornado, frontier : pandas.DataFrame, optional
         `decide.tornado` and `decide.frontier` of the scenario, drawn as charts.
+    discovery : Discovery, optional
+        `decide.discover` of the allocation: where the decision breaks, in words.
     charts : bool
         Draw the charts (inline SVG: no scripts, prints as drawn).
     timestamp : str, optional
@@ -179,6 +193,9 @@ def briefing_html(res, *, reference=None, outlook=None, monte_carlo=None, valida
     parts += ["<h2>Why each lever gets what it gets</h2><ul>",
               *[f"<li>{_e(line)}</li>" for line in answer.lever_reasons(res, outlook)],
               "</ul>"]
+    if discovery is not None:
+        parts += ["<h2>Where the decision breaks</h2>",
+                  *[f"<p>{_e(line)}</p>" for line in box_sentences(discovery, sc)]]
     if charts:
         parts.append("<h2>Charts</h2>")
         parts.append(_figure(ch.allocation_chart(res), "The allocation, $M per year."))

@@ -6,12 +6,13 @@ import pandas as pd
 import streamlit as st
 
 import decide
-from decide.reporting import briefing_html, charts, export
+from decide.reporting import charts, export
+from decide.reporting.brief import build_briefing
 from decide.reporting.outcomes import budget_price_sentence
 from decide.reporting.sentences import at_breakpoint, status_sentence
 
 from .. import outcomes
-from ..library import decision_basis, outlook
+from ..library import LANDING_DRAWS, LANDING_SEED, decision_basis, outlook
 from ..runs import safe_name
 
 __all__ = ["render", "allocation_table", "least_cost_panel", "downloads"]
@@ -153,7 +154,7 @@ def downloads(res, base):
     c4.download_button("Download results (JSON)", lambda: export.to_json_bytes(res),
                        file_name=f"{stem}_result.json", mime="application/json",
                        key="dl_json", on_click="ignore")
-    c5.download_button("Download briefing (HTML)", lambda: briefing_html(
-                           res, reference=base, outlook=_outlook(res)).encode(),
+    c5.download_button("Download briefing (HTML)", lambda: build_briefing(
+                           res, reference=base, n=LANDING_DRAWS, seed=LANDING_SEED).encode(),
                        file_name=f"{stem}_briefing.html", mime="text/html", key="dl_brief",
                        on_click="ignore")
