@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from ..optimization.certificate import FUNDED
+from .labels import lever_label
 
 __all__ = ["lever_order", "headline", "lever_reasons", "uncertainty_sentence",
            "gap_sentence", "budget_sentence", "round_figure"]
@@ -85,7 +86,7 @@ def _marginals(res):
 
 def _bound(res, lever):
     """``(kind, value)`` of the bound holding a lever's spend, or ``(None, None)``."""
-    lv = next(lv for lv in res.scenario.levers if lv.name == lever)
+    lv = res.scenario.lever(lever)
     x = float(res.spend[lever])
     if lv.lock is not None:
         return "lock", float(lv.lock)
@@ -125,12 +126,8 @@ def lever_order(res):
     return capped + funded + unfunded
 
 
-def _label(res, lever):
-    return next(lv.label for lv in res.scenario.levers if lv.name == lever)
-
-
 def _fund_clause(res, lever):
-    label = _lower(_label(res, lever))
+    label = _lower(lever_label(res.scenario, lever))
     kind, value = _bound(res, lever)
     x = float(res.spend[lever])
     if kind == "ceiling":
@@ -171,7 +168,7 @@ def headline(res, outlook=None):
                 "objective and these constraints.")
     clauses = [_fund_clause(res, k) for k in order]
     text = "Fund " + clauses[0] + "".join(f", then {c}" for c in clauses[1:])
-    unfunded = [_label(res, k) for k in sc.lever_names if float(res.spend[k]) <= FUNDED]
+    unfunded = [lever_label(sc, k) for k in sc.lever_names if float(res.spend[k]) <= FUNDED]
     if unfunded:
         text += "; nothing for " + _join([_lower(u) for u in unfunded])
     if res.unspent > 0:
@@ -256,7 +253,7 @@ def lever_reasons(res, outlook=None):
     p_funded = outlook.p_funded if outlook is not None else None
     out = []
     for lever in lever_order(res):
-        label = _label(res, lever)
+        label = lever_label(res.scenario, lever)
         x = float(res.spend[lever])
         kind, value = _bound(res, lever)
         m = float(marginals[lever])

@@ -51,7 +51,7 @@ def _table(df: pd.DataFrame):
 
 
 def build_briefing(res, *, reference=None, n=5_000, seed=0, validate=False,
-                   analyses=True, charts=True, discover=True, timestamp=None):
+                   analyses=True, charts=True, discover=True, outlook=None, timestamp=None):
     """Run what a full briefing shows and return it: the outlook over ``n`` plausible
     worlds, the tornado and the budget frontier (deaths objective, flat plans), and
     optionally the baseline's out-of-sample check.
@@ -71,6 +71,9 @@ def build_briefing(res, *, reference=None, n=5_000, seed=0, validate=False,
         Add the tornado and frontier charts (about 1 s for the baseline scenario).
     charts : bool
         Draw the charts (see `briefing_html`).
+    outlook : Outlook, optional
+        `decide.outlook` of ``res`` when the caller already has it (``n`` and ``seed``
+        are then its own); computed otherwise.
     discover : bool
         Add where the decision breaks (`decide.discover` over 10,000 worlds with the
         default failure, flat deaths-objective results; about 2 s, plus 4 s the first
@@ -82,11 +85,13 @@ def build_briefing(res, *, reference=None, n=5_000, seed=0, validate=False,
         `briefing_html` of it all.
     """
     from ..analyses import discover as find_boxes
-    from ..analyses import frontier, outlook, tornado
+    from ..analyses import frontier, tornado
+    from ..analyses import outlook as score
     from ..analyses import validate as check
 
     sc = res.scenario
-    out = outlook(sc, res, n=n, seed=seed) if n else None
+    out = outlook if outlook is not None else (score(sc, res, n=n, seed=seed) if n
+                                               else None)
     flat_deaths = analyses and not res.phased and res.objective == "deaths"
     return briefing_html(res, reference=reference, outlook=out,
                          validation=check(sc, seed=seed) if validate else None,

@@ -155,6 +155,7 @@ def downloads(res, base):
                        file_name=f"{stem}_result.json", mime="application/json",
                        key="dl_json", on_click="ignore")
     c5.download_button("Download briefing (HTML)", lambda: build_briefing(
-                           res, reference=base, n=LANDING_DRAWS, seed=LANDING_SEED).encode(),
+                           res, reference=base, n=LANDING_DRAWS, seed=LANDING_SEED,
+                           outlook=_outlook(res)).encode(),
                        file_name=f"{stem}_briefing.html", mime="text/html", key="dl_brief",
                        on_click="ignore")
