@@ -11,7 +11,7 @@ import streamlit as st
 
 import decide
 from ui import session, sidebar, style, summary
-from ui.library import outlook, solve
+from ui.library import outlook, solve, toml_of
 from ui.tabs import TABS
 
 st.set_page_config(page_title="decide - counter-fentanyl budget allocation", page_icon="⚖",
@@ -23,7 +23,7 @@ def solve_current(sc):
     phasing = bool(st.session_state.get("phasing"))
     objective = st.session_state.get("objective", "deaths")
     objective = objective if objective in sc.objectives() else "deaths"
-    text = sc.to_toml()
+    text = toml_of(sc)
     return solve(text, phasing, objective), outlook(text, phasing, objective)
 
 

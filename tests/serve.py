@@ -25,9 +25,10 @@ def free_port():
 
 def start(port):
     """Launch the server; return (process, seconds until /_stcore/health answered ok)."""
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-           "--server.headless", "true", "--server.address", "127.0.0.1",
-           "--server.port", str(port), "--server.fileWatcherType", "none",
+    # as `make run` does: app.py behind ui.launch, which warms imports and caches first
+    cmd = [sys.executable, "-m", "ui.launch", "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port),
+           "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from threading import Lock
 
 import streamlit as st
 
 import decide
 
 __all__ = ["ROOT", "INPUTS", "DEFAULT", "LANDING_DRAWS", "LANDING_SEED", "scenario_files",
-           "load_file", "solve", "outlook", "fan_specs", "proposal_outlook", "decision_basis",
-           "docs_text",
+           "load_file", "parse", "toml_of", "parameter_table", "result_chart", "solve",
+           "outlook", "fan_specs", "proposal_outlook", "decision_basis", "docs_text",
            "observed_data", "EXPERTS", "expert_panel", "discovery", "expert_panel_result"]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,66 @@ def scenario_files():
 def load_file(name: str) -> str:
     """The text of the bundled scenario file ``name``."""
     return (INPUTS / name).read_text(encoding="utf-8")
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def parse(data: bytes, source: str, kind: str = "toml"):
+    """`decide.parse_scenario` of a file's bytes, once per content (the Scenario is
+    frozen, so every session shares it; a rerun re-uses the same object)."""
+    return decide.parse_scenario(data, source=source, kind=kind)
+
+
+def _by_identity(fn, size=64):
+    """Memoise ``fn(obj)`` by the identity of ``obj`` (Scenarios and results are frozen
+    and, coming from the caches above, the same object on every rerun): the per-rerun
+    cost of TOML text, parameter tables and chart specifications is paid once."""
+    memo, lock = {}, Lock()
+
+    def wrapper(obj):
+        hit = memo.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        value = fn(obj)
+        with lock:
+            if len(memo) >= size:
+                memo.pop(next(iter(memo)))
+            memo[id(obj)] = (obj, value)  # holding obj keeps its id from being reused
+        return value
+
+    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
+    return wrapper
+
+
+@_by_identity
+def toml_of(sc):
+    """``sc.to_toml()``, computed once per Scenario object (the caches' key)."""
+    return sc.to_toml()
+
+
+@_by_identity
+def parameter_table(sc):
+    """``sc.parameters()`` indexed by name (read-only: shared by every rerun)."""
+    return sc.parameters().set_index("name", drop=False)
+
+
+def result_chart(res, kind):
+    """The Vega-Lite specification of result ``res``'s ``kind`` chart ("allocation" or
+    "deaths", `decide.reporting.charts`), built and validated once per result."""
+    return (_allocation_spec if kind == "allocation" else _deaths_spec)(res)
+
+
+@_by_identity
+def _allocation_spec(res):
+    from decide.reporting import charts
+
+    return charts.allocation_chart(res).to_dict()
+
+
+@_by_identity
+def _deaths_spec(res):
+    from decide.reporting import charts
+
+    return charts.deaths_chart(res).to_dict()
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -82,12 +143,13 @@ def proposal_outlook(toml_text: str, spend: tuple):
                           n=LANDING_DRAWS, seed=LANDING_SEED, reoptimise=in_scope(sc))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def decision_basis(toml_text: str, phasing: bool = False) -> list:
-    """What the decision rests on, as sentences (`decide.reporting.sentences`)."""
+@st.cache_resource(show_spinner=False, max_entries=32)
+def decision_basis(toml_text: str, phasing: bool = False) -> tuple:
+    """What the decision rests on, as sentences (`decide.reporting.sentences`; a tuple:
+    shared by every session)."""
     from decide.reporting.sentences import decision_sentences
 
-    return decision_sentences(solve(toml_text, phasing))
+    return tuple(decision_sentences(solve(toml_text, phasing)))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -12,7 +12,7 @@ import decide
 from decide.scenario import MAX_FILE_BYTES
 
 from . import url_state
-from .library import DEFAULT, load_file, scenario_files
+from .library import DEFAULT, load_file, parse, scenario_files
 from .tabs.common import forget_results
 from .url_state import W
 
@@ -45,10 +45,9 @@ def base_scenario():
     upload = st.session_state.get("upload_ok")
     if upload is not None:
         name, data, kind = upload
-        return decide.parse_scenario(data, source=name, kind=kind), f"upload:{name}"
+        return parse(data, name, kind), f"upload:{name}"
     name = st.session_state.get("scenario_file", DEFAULT)
-    return decide.parse_scenario(load_file(name).encode(), source=f"inputs/{name}"), \
-        f"file:{name}"
+    return parse(load_file(name).encode(), f"inputs/{name}"), f"file:{name}"
 
 
 def reset_widgets():
@@ -118,7 +117,14 @@ def current_scenario(base):
     """
     widgets = {str(k)[len(W):]: v for k, v in st.session_state.items()
                if str(k).startswith(W)}
-    return url_state.scenario_from_widgets(base, widgets)
+    # a rerun that changed nothing re-uses the last scenario (same object: the caches
+    # keyed on it hit without re-validating or re-serialising)
+    memo = st.session_state.get("_scenario_memo")
+    if memo is not None and memo[0] is base and memo[1] == widgets:
+        return memo[2]
+    result = url_state.scenario_from_widgets(base, widgets)
+    st.session_state["_scenario_memo"] = (base, widgets, result)
+    return result
 
 
 def sync_url(identity, overrides):

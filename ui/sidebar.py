@@ -10,7 +10,7 @@ import streamlit as st
 
 from decide.reporting.labels import lever_label, param_label, param_unit, unit_text
 
-from .library import DEFAULT, scenario_files
+from .library import DEFAULT, parameter_table, scenario_files
 from .outcomes import OBJECTIVE_LABELS
 from .session import on_pick, on_upload, reset_widgets
 from .url_state import W
@@ -100,7 +100,7 @@ def _lever(lv, params, present=None):
 def render(base):
     """The sidebar for ``base`` (the scenario the widgets start from)."""
     present = {k for k in st.session_state.keys() if str(k).startswith(W)}
-    params = base.parameters().set_index("name", drop=False)
+    params = parameter_table(base)
     with st.sidebar:
         st.header("Scenario")
         files = scenario_files()

@@ -12,7 +12,7 @@ import streamlit as st
 
 from decide.reporting import answer
 
-from .library import fan_specs
+from .library import fan_specs, toml_of
 
 __all__ = ["render"]
 
@@ -39,7 +39,7 @@ def render(res, out):
         st.caption(answer.budget_sentence(res))
         st.markdown("**Why each lever gets what it gets**\n"
                     + "\n".join(f"- {line}" for line in answer.lever_reasons(res, out)))
-        deaths, averted = fan_specs(sc.to_toml(), res.phased, res.objective)
+        deaths, averted = fan_specs(toml_of(sc), res.phased, res.objective)
         c1, c2 = st.columns(2)
         c1.vega_lite_chart(spec=deaths, width="stretch", key="fan_chart")
         c2.vega_lite_chart(spec=averted, width="stretch", key="averted_chart")

@@ -6,13 +6,20 @@ import pandas as pd
 import streamlit as st
 
 import decide
-from decide.reporting import charts, export
+from decide.reporting import export
 from decide.reporting.brief import build_briefing
 from decide.reporting.outcomes import budget_price_sentence
 from decide.reporting.sentences import at_breakpoint, status_sentence
 
 from .. import outcomes
-from ..library import LANDING_DRAWS, LANDING_SEED, decision_basis, outlook
+from ..library import (
+    LANDING_DRAWS,
+    LANDING_SEED,
+    decision_basis,
+    outlook,
+    result_chart,
+    toml_of,
+)
 from ..runs import safe_name
 
 __all__ = ["render", "allocation_table", "least_cost_panel", "downloads"]
@@ -79,7 +86,7 @@ def render(res, base):
                          key="basis_open", on_change="rerun") as box:
             if box.open:
                 st.markdown("\n".join(f"- {line}"
-                                       for line in decision_basis(sc.to_toml(), False)))
+                                       for line in decision_basis(toml_of(sc), False)))
     st.subheader("Allocation")
     num = st.column_config.NumberColumn
     unit = "deaths" if res.objective == "deaths" else res.objective_unit
@@ -93,7 +100,7 @@ def render(res, base):
                      "Funded in (share of worlds)": num(format="percent", help=(
                          "Share of plausible worlds whose own best allocation funds this "
                          "lever"))})
-    st.altair_chart(charts.allocation_chart(res), width="stretch")
+    st.vega_lite_chart(spec=result_chart(res, "allocation"), width="stretch")
     if res.phased:
         st.subheader("Plan ($M per year)")
         st.dataframe(res.plan.round(1), key="plan_table")
@@ -101,7 +108,7 @@ def render(res, base):
                    f"{res.tail_deaths_averted:,.1f} (counted by the optimiser, not in the "
                    "figures above).")
     st.subheader("Projected deaths over the horizon")
-    st.altair_chart(charts.deaths_chart(res), width="stretch")
+    st.vega_lite_chart(spec=result_chart(res, "deaths"), width="stretch")
     least_cost_panel(res)
     downloads(res, base)
 
@@ -109,7 +116,7 @@ def render(res, base):
 def _outlook(res):
     """The cached outlook of ``res`` (the landing page's), or None when it fails."""
     try:
-        return outlook(res.scenario.to_toml(), res.phased, res.objective)
+        return outlook(toml_of(res.scenario), res.phased, res.objective)
     except decide.DecideError:
         return None
 
@@ -148,7 +155,7 @@ def downloads(res, base):
     c2.download_button("Download allocation (XLSX)", lambda: export.to_xlsx_bytes(res),
                        file_name=f"{stem}_allocation.xlsx", key="dl_xlsx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c3.download_button("Download scenario (TOML)", res.scenario.to_toml().encode(),
+    c3.download_button("Download scenario (TOML)", toml_of(res.scenario).encode(),
                        file_name=f"{stem}.toml", mime="application/toml", key="dl_toml",
                        on_click="ignore")
     c4.download_button("Download results (JSON)", lambda: export.to_json_bytes(res),
