@@ -11,13 +11,17 @@ from .conftest import ROOT
 APP = str(ROOT / "app.py")
 
 
-def _app(tab=None, **query):
-    """The app after its first run, with tab ``tab`` open (only the open tab runs)."""
+def _app(tab=None, sections=(), **query):
+    """The app after its first run, with tab ``tab`` open (only the open tab runs) and
+    the sidebar sections ``sections`` open (e.g. "levers.gun_flow", "market": a closed
+    section's controls are not drawn)."""
     at = AppTest.from_file(APP, default_timeout=60)
     for k, v in query.items():
         at.query_params[k] = v
     if tab is not None:
         at.session_state["tab"] = tab
+    for name in sections:
+        at.session_state[f"open:{name}"] = True  # as a click on the section's title does
     return at.run()
 
 
@@ -86,8 +90,9 @@ def test_budget_changes_metrics_and_table():
 
 
 def test_every_parameter_control_reaches_the_solved_scenario():
-    at = _app()
     sc0 = decide.load_scenario(ROOT / "inputs" / "baseline.toml")
+    at = _app(sections=("market", "interactions", "outcomes", "mexico",
+                        *(f"levers.{n}" for n in sc0.lever_names)))
     expected = {}
     for row in sc0.parameters().itertuples(index=False):
         if row.low == row.high:
@@ -107,7 +112,7 @@ def test_every_parameter_control_reaches_the_solved_scenario():
 
 
 def test_horizon_discount_floor_ceiling_controls():
-    at = _app()
+    at = _app(sections=("market", "levers.gun_flow", "levers.precursor"))
     at.slider(key="w:horizon").set_value(5)
     at.number_input(key="w:discount_rate").set_value(0.03)
     at.number_input(key="w:levers.gun_flow.floor").set_value(25.0)
@@ -122,14 +127,14 @@ def test_horizon_discount_floor_ceiling_controls():
 
 
 def test_lock_a_lever():
-    at = _app()
+    at = _app(sections=("levers.gun_flow",))
     at.number_input(key="w:levers.gun_flow.lock").set_value(123.0).run()
     assert _table(at).loc["Gun-flow enforcement", "$M per year"] == pytest.approx(123)
     assert _solved(at).lever("gun_flow").lock == 123
 
 
 def test_infeasible_settings_are_explained():
-    at = _app()
+    at = _app(sections=("levers.counter_network", "levers.financial"))
     at.number_input(key="w:levers.counter_network.floor").set_value(900.0)
     at.number_input(key="w:levers.financial.floor").set_value(400.0)
     at.run()
@@ -191,7 +196,7 @@ def test_url_query_restores_overrides():
 
 
 def test_downloaded_scenario_round_trips(tmp_path):
-    at = _app()
+    at = _app(sections=("levers.financial",))
     at.number_input(key="w:budget").set_value(1234.0)
     at.slider(key="w:levers.financial.max_effect").set_value(0.03)
     at.run()
@@ -272,8 +277,9 @@ def test_model_and_sources_tab(fresh):
     assert any("## 2. Equations" in md.value for md in opened.markdown)
     sources = _df(opened, "confidence")
     assert (sources["source"].str.len() > 10).all()
-    assert "◆ judgement" in fresh.slider(key="w:levers.precursor.max_effect").label
-    assert "Source:" in fresh.slider(key="w:levers.precursor.max_effect").help
+    lever = _app(sections=("levers.precursor",))
+    assert "◆ judgement" in lever.slider(key="w:levers.precursor.max_effect").label
+    assert "Source:" in lever.slider(key="w:levers.precursor.max_effect").help
 
 
 def test_briefing_contents(baseline):
@@ -353,7 +359,7 @@ def test_one_tab_failing_leaves_the_others(monkeypatch):
 
 
 def test_phasing_constraints_least_cost_and_pareto_in_the_app():
-    at = _app()
+    at = _app(sections=("constraints", "mexico"))
     at.text_area(key="w:constraints").set_value("gun_flow >= 50\nfinancial <= 300").run()
     assert not at.exception and not at.error
     assert [c.text for c in _solved(at).constraints] == ["gun_flow >= 50", "financial <= 300"]

@@ -43,3 +43,21 @@ def test_the_server_skips_the_full_garbage_collection_after_every_run():
     # Streamlit's default gc.collect(2) after each run was most of a no-op rerun's time
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["runner"]["postScriptGC"] is False
+
+
+def test_closed_sidebar_sections_keep_their_values_and_draw_nothing():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["open:levers.gun_flow"] = True
+    at.run()
+    assert at.number_input(key="w:levers.gun_flow.floor")  # drawn: its section is open
+    assert not [w for w in at.slider if w.key.startswith("w:levers.precursor.")]
+    at.number_input(key="w:levers.gun_flow.floor").set_value(25.0).run()
+    at.session_state["open:levers.gun_flow"] = False  # closing it, as a click does
+    at.run()
+    assert not [w for w in at.number_input if w.key.startswith("w:levers.gun_flow.")]
+    for _ in range(2):  # the value outlives the widgets over more than one rerun
+        at.run()
+        assert at.session_state["solved_scenario"].lever("gun_flow").floor == 25
+    at.session_state["open:levers.gun_flow"] = True
+    at.run()
+    assert at.number_input(key="w:levers.gun_flow.floor").value == 25

@@ -76,8 +76,29 @@ def _params(params, prefix, present=None):
         param_control(params.loc[name], present)
 
 
+def keep_values(present):
+    """Keep every setting's value while its section is closed (its widgets not drawn).
+
+    Streamlit forgets a widget's value in a run that does not draw it; assigning the
+    value back before any widget is drawn makes it plain session state, which a closed
+    section then keeps (Streamlit's documented pattern for widgets drawn only sometimes).
+    """
+    for key in present:
+        st.session_state[key] = st.session_state[key]
+
+
+def section(label, name):
+    """A sidebar expander whose widgets are drawn only while it is open (opening it
+    reruns the page, session key ``open:<name>``): a rerun does not redraw the ~100
+    controls of closed sections, most of what a rerun that changes nothing cost."""
+    return st.expander(label, key=f"open:{name}", on_change="rerun")
+
+
 def _lever(lv, params, present=None):
-    with st.expander(f"{lv.label}{' (demand side)' if lv.is_demand else ''}"):
+    with section(f"{lv.label}{' (demand side)' if lv.is_demand else ''}",
+                 f"levers.{lv.name}") as box:
+        if not box.open:
+            return
         pre = f"levers.{lv.name}"
         _default(f"{pre}.floor", float(lv.floor), present)
         st.number_input("Floor ($M per year)", 0.0, 1e9, step=25.0, key=W + f"{pre}.floor")
@@ -100,6 +121,7 @@ def _lever(lv, params, present=None):
 def render(base):
     """The sidebar for ``base`` (the scenario the widgets start from)."""
     present = {k for k in st.session_state.keys() if str(k).startswith(W)}
+    keep_values(present)
     params = parameter_table(base)
     with st.sidebar:
         st.header("Scenario")
@@ -126,31 +148,37 @@ def render(base):
                         key=W + "budget", help=f"Incremental spend, {base.dollar_year} dollars")
         _default("horizon", int(base.horizon), present)
         st.slider("Horizon (years)", 1, 50, key=W + "horizon")
-        with st.expander("Market and deaths"):
+        with section("Market and deaths", "market") as box:
             _default("discount_rate", float(base.discount_rate), present)
-            st.number_input("Discount rate (fraction per year)", 0.0, 0.2, step=0.01,
-                            key=W + "discount_rate",
-                            help="Discounts future deaths in the objective only")
-            _params(params, "market.", present)
+            if box.open:
+                st.number_input("Discount rate (fraction per year)", 0.0, 0.2, step=0.01,
+                                key=W + "discount_rate",
+                                help="Discounts future deaths in the objective only")
+                _params(params, "market.", present)
         if base.interactions:
-            with st.expander("Interactions between levers"):
-                _params(params, "interactions.", present)
-        with st.expander("Custom constraints"):
+            with section("Interactions between levers", "interactions") as box:
+                if box.open:
+                    _params(params, "interactions.", present)
+        with section("Custom constraints", "constraints") as box:
             _default("constraints", "\n".join(c.text for c in base.constraints), present)
-            st.text_area("One per line, e.g. `financial >= 0.5 * counter_network`",
-                         key=W + "constraints", help="Linear in lever spends ($M per year); "
-                         "write each lever by its name in the scenario file: " + "; ".join(
-                             f"{n} ({lever_label(base, n)})" for n in base.lever_names))
+            if box.open:
+                st.text_area("One per line, e.g. `financial >= 0.5 * counter_network`",
+                             key=W + "constraints", help="Linear in lever spends ($M per "
+                             "year); write each lever by its name in the scenario file: "
+                             + "; ".join(f"{n} ({lever_label(base, n)})"
+                                         for n in base.lever_names))
         if base.outcomes is not None:
-            with st.expander("Outcomes: years of life and money"):
-                _params(params, "outcomes.", present)
+            with section("Outcomes: years of life and money", "outcomes") as box:
+                if box.open:
+                    _params(params, "outcomes.", present)
         if base.mexico is not None:
-            with st.expander("Mexico violence"):
+            with section("Mexico violence", "mexico") as box:
                 _default("max_mexico_homicides", base.max_mexico_homicides, present)
-                st.number_input("Cap on additional homicides in Mexico over the horizon "
-                                "(homicides; empty = no cap)", -1e9, 1e9, step=100.0,
-                                key=W + "max_mexico_homicides")
-                _params(params, "mexico.", present)
+                if box.open:
+                    st.number_input("Cap on additional homicides in Mexico over the "
+                                    "horizon (homicides; empty = no cap)", -1e9, 1e9,
+                                    step=100.0, key=W + "max_mexico_homicides")
+                    _params(params, "mexico.", present)
         for lv in base.levers:
             _lever(lv, params, present)
         st.caption("◆ judgement: a prior with no empirical estimate behind it.")
