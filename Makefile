@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run solve test bench lint chromium clean
+.PHONY: install run solve test bench lint chromium clean docs
 
 install: $(STAMP)
 
@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,distributed,docs]'
 	touch $(STAMP)
 
+# ui.launch is `streamlit run app.py` with imports and the default page's caches warmed.
 run: install
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.headless true \
+	$(BIN)/python -m ui.launch --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false
 
 solve: install
@@ -33,6 +34,13 @@ chromium:
 
 test: install chromium
 	$(BIN)/python -m pytest -q
+
+# The documentation site, offline, warnings as errors (mkdocs.yml; tests/test_docs.py
+# builds it in `make test` too). The two variables silence the MkDocs 2.0 banners that
+# Material and properdocs print on stderr (not log warnings: strict mode ignores them).
+docs: install
+	NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true $(BIN)/mkdocs build --strict \
+	  --site-dir site
 
 bench: install chromium
 	$(BIN)/python bench/bench_optimize.py
