@@ -29,7 +29,7 @@ from .analyses import (
     two_way,
     validate,
 )
-from .errors import DecideError, InfeasibleError, ScenarioError, SolverError
+from .errors import DecideError, FileError, InfeasibleError, ScenarioError, SolverError
 from .optimization import (
     Allocation,
     ResultCache,
@@ -67,6 +67,7 @@ __all__ = [
     "tornado",
     "two_way",
     "DecideError",
+    "FileError",
     "InfeasibleError",
     "Lever",
     "Param",

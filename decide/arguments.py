@@ -261,7 +261,27 @@ def check_choice(name, value, options, *, where):
 
 
 def suggest(word, options):
-    """`` (did you mean 'x'?)`` for the option closest to ``word``, or ``""``."""
+    """`` (did you mean 'x'?)`` for the option closest to ``word``, or ``""``.
+
+    Parameters
+    ----------
+    word : str
+        What the user typed.
+    options : Iterable[str]
+        The allowed values.
+
+    Returns
+    -------
+    str
+        To append to an error message.
+
+    Examples
+    --------
+    >>> suggest("precursr", ["financial", "precursor"])
+    " (did you mean 'precursor'?)"
+    >>> suggest("zzz", ["financial", "precursor"])
+    ''
+    """
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     if close:
         return f" (did you mean '{close[0]}'?)"

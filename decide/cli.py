@@ -1,7 +1,13 @@
 """The ``decide`` command line: subcommands mirror the library functions.
 
-Exit codes: 0 success; 2 invalid input or infeasible constraints; 3 solver failure;
-1 internal error. Errors are one line on stderr, never a traceback.
+Exit codes: 0 success; 2 invalid input, infeasible constraints or a file that cannot be
+read or written; 3 solver failure; 130 interrupted (Ctrl-C); 141 the reader of standard
+output went away (``| head``); 1 internal error. Errors are one line on stderr, never a
+traceback.
+
+Files: ``--out -`` (and ``--plot -``) is standard output; the text that would go there
+then goes to stderr. Every file is written by `decide.files` (atomically, with the mode a
+plain ``open()`` would give; symlinks, devices and FIFOs honoured).
 """
 
 from __future__ import annotations
@@ -232,17 +238,41 @@ def _format_table(res, out=None):
 _OBJECTIVES = ("deaths", "life_years", "net_benefit")
 
 
-def _write_out(args, data: bytes, announce=True):
-    """``data`` to ``--out`` (atomically) or to stdout."""
-    from .reporting import export
+def _notice(text):
+    """One line on stderr about the files (partial files of killed runs removed)."""
+    print(f"decide: note: {text}", file=sys.stderr)
 
-    if args.out:
-        export.write_atomic(args.out, data)
-        if announce:
-            print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(data.decode())
+
+def _stdout(args):
+    """Where the text of a command goes: stdout, or stderr when ``--out -`` or
+    ``--plot -`` puts a file on stdout (one document per stream)."""
+    if "-" in (getattr(args, "out", None), getattr(args, "plot", None)):
+        return sys.stderr
+    return sys.stdout
+
+
+def _write_file(path, data: bytes, binary=False, announce=True):
+    """``data`` to ``path`` (`decide.files.write_output`: atomically, ``"-"`` is stdout);
+    ``wrote PATH`` on stderr for a file."""
+    from .files import write_output
+
+    write_output(path, data, binary=binary, notice=_notice)
+    if announce and path != "-":
+        print(f"wrote {path}", file=sys.stderr)
+
+
+def _write_out(args, data: bytes, announce=True, binary=False):
+    """``data`` to ``--out`` (atomically) or to stdout."""
+    _write_file(args.out or "-", data, binary=binary, announce=announce)
     return 0
+
+
+def _ending(path):
+    """The file ending of ``--out`` that names a format (``"csv"``, ...), or ``""`` for
+    stdout (``-``), a device or a FIFO without one (they get the text default)."""
+    if not path or path == "-":
+        return ""
+    return Path(path).suffix.lstrip(".").lower()
 
 
 def cmd_solve(args):
@@ -251,6 +281,7 @@ def cmd_solve(args):
     from .reporting.sentences import status_sentence
 
     sc = _load(args)
+    fmt = _out_format(args)  # before the work: a wrong --out is refused at once
     res = optimize(sc, solver=args.solver, time_limit=args.time_limit, phasing=args.phasing,
                    objective=args.objective)
     for warning in res.warnings:
@@ -258,7 +289,6 @@ def cmd_solve(args):
     status = status_sentence(res.status, res.gap)
     if status is not None:  # on stderr too, whatever the format of stdout
         print(f"decide: warning: {status}", file=sys.stderr)
-    fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "table")
     if fmt == "table":
         out = None
         if args.draws:
@@ -267,13 +297,28 @@ def cmd_solve(args):
 
             out = outlook(sc, res, n=args.draws, seed=args.seed, reoptimise=in_scope(sc))
         data = _format_table(res, out).encode()
-    elif fmt in export.FORMATS:
-        data = export.export_bytes(res, fmt)
     else:
+        data = export.export_bytes(res, fmt)
+    return _write_out(args, data, binary=fmt == "xlsx")
+
+
+def _out_format(args):
+    """The format of ``solve`` and ``least-cost``: ``--format``, else ``--out``'s ending
+    (a stream without one: the table), else the table."""
+    from .files import check_output
+
+    fmt = args.format or _ending(args.out)
+    if not fmt:
+        if args.out and args.out != "-" and check_output(args.out) == "file":
+            raise _UsageError(f"--out {args.out}: no file ending to choose the format by: "
+                              "end it in .csv, .json or .xlsx, or give --format")
+        fmt = "table"
+    if fmt not in ("table", "csv", "json", "xlsx"):
         raise _UsageError(f"unknown format '{fmt}' (table, csv, json, xlsx)")
     if fmt == "xlsx" and not args.out:
-        raise _UsageError("--format xlsx needs --out PATH")
-    return _write_out(args, data)
+        raise _UsageError("--format xlsx needs --out PATH (or --out - with standard "
+                          "output redirected)")
+    return fmt
 
 
 def cmd_brief(args):
@@ -295,13 +340,13 @@ def cmd_least_cost(args):
     from .reporting import export
 
     sc = _load(args)
+    fmt = _out_format(args)
     res = least_cost(sc, deaths_averted=args.deaths_averted, solver=args.solver)
     print(f"least cost ${res.spend.sum():,.2f}M a year (at most ${res.cost_gap:,.2f}M more "
           f"than the true least cost) averts {res.deaths_averted:,.1f} deaths",
           file=sys.stderr)
-    fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "table")
     data = _format_table(res).encode() if fmt == "table" else export.export_bytes(res, fmt)
-    return _write_out(args, data, announce=False)
+    return _write_out(args, data, announce=False, binary=fmt == "xlsx")
 
 
 def cmd_pareto(args):
@@ -367,13 +412,28 @@ def cmd_params(args):
 
 
 def _suffix(path, allowed, option="--out"):
-    """The ending of ``path`` (``"csv"``, ...), or a usage error naming the allowed ones."""
+    """The ending of ``path`` (``"csv"``, ...), or a usage error naming the allowed ones.
+    Standard output (``-``), a device or a FIFO without an ending get the first (a text
+    format: CSV, HTML)."""
     suffix = path.rsplit(".", 1)[-1].lower() if "." in Path(path).name else ""
+    if not suffix and _is_stream(path):
+        return allowed[0]
     if suffix not in allowed:
         names = [f".{a}" for a in allowed]
         raise _UsageError(f"{option} must end in {', '.join(names[:-1])} or {names[-1]}, "
                           f"got '{path}'")
     return suffix
+
+
+def _is_stream(path):
+    """Whether ``path`` is stdout (``-``), a device, a FIFO or an open descriptor."""
+    from .errors import FileError
+    from .files import check_output
+
+    try:
+        return check_output(path) != "file"
+    except FileError:
+        return False
 
 
 def _provenance(sc, command, **items):
@@ -387,11 +447,12 @@ def _provenance(sc, command, **items):
 
 def cmd_monte_carlo(args):
     import contextlib
+    import types
 
     import pandas as pd
 
     from .analyses import monte_carlo_chunks
-    from .reporting import export
+    from .files import check_output, open_output
 
     fmt = _suffix(args.out, ("csv", "parquet")) if args.out else None
     sc = _load(args)
@@ -399,47 +460,61 @@ def cmd_monte_carlo(args):
     chunks = monte_carlo_chunks(sc, n=n, seed=args.seed, chunk=args.chunk,
                                 executor=args.executor)
     summary = _RunningSummary(sc.lever_names, _labels(sc))
-    used = args.seed
-    writer = None
-    with (export.atomic_file(args.out, "w" if fmt == "csv" else "wb") if args.out
+    run = types.SimpleNamespace(sc=sc, seed=args.seed, writer=None)
+    to_file = bool(args.out) and check_output(args.out) == "file"
+    with (open_output(args.out, "w" if fmt == "csv" else "wb", notice=_notice) if args.out
           else contextlib.nullcontext()) as fh:
-        done = 0
-        for k, frame in enumerate(chunks):  # streamed: one chunk in memory at a time
-            if used is None:  # fresh entropy: print the seed that repeats this run
-                used = frame.attrs["seed_entropy"]
-            if fh is not None:
-                if k == 0:
-                    _warn_size(args.out, frame, n)
-                if fmt == "csv":  # the rows alone (a stable format); the seed is printed
-                    frame.to_csv(fh, index=False, header=(k == 0))
-                else:
-                    import pyarrow as pa
-
-                    if writer is None:  # the seed goes in the file's metadata
-                        writer = export.parquet_writer(fh, frame, _provenance(
-                            sc, "monte-carlo", seed=used, draws=n))
-                    writer.write_table(pa.Table.from_pandas(frame, schema=writer.schema,
-                                                            preserve_index=False))
-            summary.add(frame)
-            done += len(frame)
-            if not args.quiet:
-                print(f"\rmonte-carlo: {done:,}/{n:,} draws ({done / n:.0%})", end="",
-                      file=sys.stderr, flush=True)
-        if writer is not None:
-            writer.close()
+        try:
+            _stream_draws(args, chunks, fh, fmt, summary, run, to_file)
+        except BaseException:
+            if run.writer is not None:  # closed before its file goes, or it complains
+                with contextlib.suppress(Exception):
+                    run.writer.close()
+            raise
+        if run.writer is not None:
+            run.writer.close()
         if not args.quiet:
             print(file=sys.stderr)
-    if args.out:
+    if args.out and args.out != "-":
         print(f"wrote {args.out}", file=sys.stderr)
-    sys.stdout.write(summary.text(n, used))
+    _stdout(args).write(summary.text(n, run.seed))
     if args.plot:
         from .reporting import charts
 
         sample = pd.concat(summary.frames, ignore_index=True)
         _save_plot(args, lambda: charts.funded_chart(sample, summary.labels)
                    & charts.averted_histogram(sample),
-                   f"{sc.name}: Monte Carlo, {n:,} draws (seed {used})")
+                   f"{sc.name}: Monte Carlo, {n:,} draws (seed {run.seed})")
     return 0
+
+
+def _stream_draws(args, chunks, fh, fmt, summary, run, to_file):
+    """Monte Carlo rows to ``fh`` (CSV, or Parquet through ``run.writer``) chunk by
+    chunk, ``summary`` updated and the progress shown; ``run.seed`` is the seed used."""
+    n, done = args.n, 0
+    for k, frame in enumerate(chunks):  # streamed: one chunk in memory at a time
+        if run.seed is None:  # fresh entropy: print the seed that repeats this run
+            run.seed = frame.attrs["seed_entropy"]
+        if fh is not None:
+            if k == 0 and to_file:
+                _warn_size(args.out, frame, n)
+            if fmt == "csv":  # the rows alone (a stable format); the seed is printed
+                frame.to_csv(fh, index=False, header=(k == 0))
+            else:
+                import pyarrow as pa
+
+                from .reporting import export
+
+                if run.writer is None:  # the seed goes in the file's metadata
+                    run.writer = export.parquet_writer(fh, frame, _provenance(
+                        run.sc, "monte-carlo", seed=run.seed, draws=n))
+                run.writer.write_table(pa.Table.from_pandas(
+                    frame, schema=run.writer.schema, preserve_index=False))
+        summary.add(frame)
+        done += len(frame)
+        if not args.quiet:
+            print(f"\rmonte-carlo: {done:,}/{n:,} draws ({done / n:.0%})", end="",
+                  file=sys.stderr, flush=True)
 
 
 def _size(nbytes):
@@ -556,8 +631,7 @@ def _write_table(df, path, extra=None, sc=None, about=None):
             sheets = {"result": df, "about": export.summary_frame(items),
                       **{k: v for k, v in sheets.items() if k != "result"}}
         data = export.xlsx_bytes(sheets, sc)
-    export.write_atomic(path, data)
-    print(f"wrote {path}", file=sys.stderr)
+    _write_file(path, data, binary=suffix in ("xlsx", "parquet"))
 
 
 def _bar(args, label):
@@ -638,14 +712,14 @@ def _emit(args, df, chart=None, extra=None, sc=None, title=None, notes=None,
 
         with pd.option_context("display.width", 200, "display.max_columns", 20,
                                "display.max_rows", 200):
-            sys.stdout.write(df.to_string(index=False) + "\n")
+            _stdout(args).write(df.to_string(index=False) + "\n")
     else:
         text, blank = _show_table(df, sc, headers, values)
         dash = notes.pop("-", "-: no value")
         lines = [text] + [_wrap(n, "  ") for n in notes.values()]
         if blank:
             lines.append(_wrap(dash, "  "))
-        sys.stdout.write("\n".join(lines) + "\n")
+        _stdout(args).write("\n".join(lines) + "\n")
     _save_plot(args, chart, title)
 
 
@@ -656,9 +730,10 @@ def _save_plot(args, chart, title=None):
             raise _UsageError("this analysis has no chart")
         from .reporting.render import save_chart
 
-        _suffix(args.plot, _PLOTS, "--plot")
-        save_chart(chart(), args.plot, title=title)
-        print(f"wrote {args.plot}", file=sys.stderr)
+        kind = _suffix(args.plot, _PLOTS, "--plot")
+        save_chart(chart(), args.plot, title=title, kind=kind, notice=_notice)
+        if args.plot != "-":
+            print(f"wrote {args.plot}", file=sys.stderr)
 
 
 def _seed(args):
@@ -817,8 +892,7 @@ def _write_tables(args, main_name, df, sheets, extra, sc, about=None):
 
         data = export.xlsx_bytes({main_name: df, **sheets, "about": export.summary_frame(
             about if about is not None else extra)}, sc)
-        export.write_atomic(args.out, data)
-        print(f"wrote {args.out}", file=sys.stderr)
+        _write_file(args.out, data, binary=True)
     else:
         _write_table(df, args.out,
                      {**extra, **{k: _records(v) for k, v in sheets.items()}}, sc)
@@ -938,7 +1012,7 @@ def cmd_discover(args):
                       {"boxes": boxes, "trajectory": d.trajectory}, extra, sc)
     else:
         text = "\n".join(_wrap(line, "  ") for line in _discovery_lines(sc, d))
-        sys.stdout.write(text + f"\n{args.n:,} draws, seed {seed} (--seed {seed} repeats "
+        _stdout(args).write(text + f"\n{args.n:,} draws, seed {seed} (--seed {seed} repeats "
                          "this run); half learn the boxes, the other half test them.\n")
     _save_plot(args, lambda: _trajectory_chart(d.trajectory, args.min_density),
                f"{sc.name}: PRIM's peeling trajectory ({d.failure})")
@@ -1009,7 +1083,7 @@ def cmd_experts(args):
             "experts": r.experts.assign(pool_draws=r.pool_sizes).reset_index()},
             extra, sc)
     else:
-        sys.stdout.write(_experts_text(sc, r) + f"{args.n:,} draws per expert, seed {seed} "
+        _stdout(args).write(_experts_text(sc, r) + f"{args.n:,} draws per expert, seed {seed} "
                          f"(--seed {seed} repeats this run).\n")
     return 0
 
@@ -1089,7 +1163,7 @@ def cmd_calibrate(args):
                  "diagnostics": _jsonable(cal.diagnostics)}
         _write_table(df, args.out, extra, sc)
     else:
-        sys.stdout.write(_calibration_text(sc, cal))
+        _stdout(args).write(_calibration_text(sc, cal))
     _save_plot(args, lambda: charts.fit_chart(cal.fit),
                f"{sc.name}: observed deaths against the calibrated baseline")
     return 0
@@ -1143,9 +1217,9 @@ def _objective_option(parser):
                              "table)")
 
 
-_PLOT_HELP = "chart to .html (standalone, works offline), .svg or .png"
+_PLOT_HELP = "chart to .html (standalone, works offline), .svg or .png ('-': HTML on stdout)"
 _TABLE_HELP = ("write the table to .csv, .json, .xlsx or .parquet (JSON, XLSX and Parquet "
-               "also record the seed and the toolkit version)")
+               "also record the seed and the toolkit version; '-': CSV on stdout)")
 
 
 def build_parser():
@@ -1158,7 +1232,8 @@ def build_parser():
                    help="override a value, e.g. budget=2000 or "
                         "levers.precursor.max_effect=0.3 (repeatable)")
     s.add_argument("--format", choices=["table", "csv", "json", "xlsx"])
-    s.add_argument("--out", help="write to this file (atomically) instead of stdout")
+    s.add_argument("--out", help="write to this file (atomically) instead of stdout; the "
+                                 "format follows its ending unless --format is given")
     s.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
     s.add_argument("--time-limit", type=float, default=None, help="seconds per LP solve")
     s.add_argument("--constraint", action="append", metavar="TEXT",
@@ -1177,7 +1252,7 @@ def build_parser():
     lc.add_argument("--set", action="append", metavar="KEY=VALUE")
     lc.add_argument("--deaths-averted", type=float, required=True)
     lc.add_argument("--format", choices=["table", "csv", "json", "xlsx"])
-    lc.add_argument("--out")
+    lc.add_argument("--out", help="write to this file (atomically) instead of stdout")
     lc.add_argument("--solver", choices=["cbc", "highs"], default="cbc")
     lc.set_defaults(func=cmd_least_cost)
     pa = sub.add_parser("pareto", help="US deaths against homicides in Mexico "
@@ -1197,7 +1272,8 @@ def build_parser():
     m.add_argument("--seed", type=int, default=None, help="random seed (0 is a seed)")
     m.add_argument("--chunk", type=int, default=20_000, help="draws solved at once")
     m.add_argument("--out", help="stream every draw to this file (atomically): .csv, or "
-                                 ".parquet (smaller and faster; records the seed)")
+                                 ".parquet (smaller and faster; records the seed); '-': "
+                                 "CSV on stdout (the summary goes to stderr)")
     m.add_argument("--quiet", action="store_true", help="no progress on stderr")
     m.add_argument("--executor", default=None,
                    help="'processes' for local processes, or a Dask scheduler address")
@@ -1342,11 +1418,21 @@ def build_parser():
 
 
 def _check_paths(args):
-    """Refuse an output file with the wrong ending before any work is done."""
-    if getattr(args, "plot", None):
-        _suffix(args.plot, _PLOTS, "--plot")
-    if getattr(args, "tables", False) and getattr(args, "out", None):
-        _suffix(args.out, _TABLES)
+    """Refuse, before any work is done, an output that cannot be written (no such
+    folder, a folder, permission denied, ...) or has the wrong ending."""
+    from .files import check_output
+
+    out, plot = getattr(args, "out", None), getattr(args, "plot", None)
+    if out == "-" and plot == "-":
+        raise _UsageError("--out - and --plot - cannot both write to standard output")
+    if plot:
+        check_output(plot, binary=_ending(plot) == "png")
+        _suffix(plot, _PLOTS, "--plot")
+    if out:
+        fmt = getattr(args, "format", None) or _ending(out)
+        check_output(out, binary=fmt in ("xlsx", "parquet"))
+        if getattr(args, "tables", False):
+            _suffix(out, _TABLES)
 
 
 def _infeasible_text(exc):
@@ -1360,7 +1446,9 @@ def _infeasible_text(exc):
 
 def main(argv=None) -> int:
     """Run the CLI; returns the exit code."""
-    from .errors import InfeasibleError, ScenarioError, SolverError
+    import contextlib
+
+    from .errors import FileError, InfeasibleError, ScenarioError, SolverError
 
     parser = build_parser()
     try:
@@ -1376,6 +1464,21 @@ def main(argv=None) -> int:
     except SolverError as exc:
         print(f"decide: solver error: {exc}", file=sys.stderr)
         return 3
+    except FileError as exc:
+        print(f"decide: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader went away (| head): quiet, as tools are
+        import os
+
+        with contextlib.suppress(OSError, ValueError):  # nothing more reaches the pipe
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:  # any other file or system error, explained
+        from .files import explain
+
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"decide: error: {where}{explain(exc, writing=False)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("decide: interrupted", file=sys.stderr)
         return 130

@@ -41,6 +41,24 @@ def decision_basis(sc, *, result=None, table=None):
         ``switching_value``, ``side`` (``low``/``high``: the direction in which the
         allocation changes), ``distance`` (|switching value - base| / (high - low)) and
         ``computed``.
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> basis = decision_basis(sc)
+    >>> basis[["lever", "spend", "bound", "bound_price"]].round(2)
+                 lever  spend    bound  bound_price
+    0  counter_network  300.0                   NaN
+    1        financial  400.0  ceiling         0.17
+    2         gun_flow    0.0                   NaN
+    3        precursor  300.0  ceiling         2.91
+    >>> basis[["lever", "parameter", "switching_value"]].round(4)
+                 lever                            parameter  switching_value
+    0  counter_network  levers.counter_network.cost_per_pct         517.9761
+    1        financial          levers.financial.max_effect           0.0013
+    2         gun_flow         levers.gun_flow.cost_per_pct        2464.5032
+    3        precursor          levers.precursor.max_effect           0.0007
     """
     res = optimize(sc) if result is None else result
     computed = table is not None or newton.in_scope(sc)

@@ -115,6 +115,25 @@ class Calibration:
     prior : pandas.DataFrame
         Prior 5%, 50%, 95% quantiles of each posterior column (``name``, ``low``,
         ``median``, ``high``).
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")  # the flat baseline model
+    >>> cal = decide.calibrate(sc, draws=100, seed=0)
+    >>> list(cal.posterior.columns), len(cal.posterior)
+    (['market.baseline_trend', 'calibration.level', 'calibration.noise'], 100)
+    >>> cal.fit[["year", "status", "observed", "median"]].round({"median": -2})  # deaths
+       year       status  observed   median
+    0  2021        final   70601.0  72200.0
+    1  2022        final   73838.0  65700.0
+    2  2023        final   72776.0  67200.0
+    3  2024  provisional   48422.0  65300.0
+    >>> row = cal.summary().set_index("name").loc["market.baseline_trend"]
+    >>> round(float(row["prior_median"]), 3), round(float(row["posterior_median"]), 3)  # /yr
+    (-0.013, -0.036)
+    >>> round(cal.scenario.market["baseline_trend"].base, 3)  # the posterior median
+    -0.036
     """
 
     posterior: pd.DataFrame
@@ -296,6 +315,17 @@ def calibrate(sc, data=None, *, draws=2000, seed=None, parameters=None, train_un
     Returns
     -------
     Calibration
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> cal = calibrate(sc, draws=100, seed=0)  # a short chain: fine for a look
+    >>> cal.diagnostics["window"], cal.diagnostics["warnings"]  # doctest: +ELLIPSIS
+    ((2021, 2024), ['the chain (120 steps after burn-in) is shorter than ...'])
+    >>> low, high = cal.posterior["market.baseline_trend"].quantile([0.05, 0.95])
+    >>> round(low, 2), round(high, 2)  # 90% interval of the yearly trend
+    (-0.09, 0.02)
     """
     import time
 
@@ -496,12 +526,39 @@ def validate(sc, data=None, *, train_until=2023, draws=2000, seed=None, paramete
     """Out-of-sample test: fit on the observed years up to ``train_until``, predict every
     later observed year of the window from the observed covariate.
 
+    Parameters
+    ----------
+    sc : Scenario
+    data : pandas.DataFrame or path, optional
+        As for `calibrate`.
+    train_until : int
+        Last year used to fit (calendar year).
+    draws : int
+        Posterior draws retained (>= 100).
+    seed : int or numpy.random.SeedSequence, optional
+        Same seed, same result.
+    parameters : list of str, optional
+        As for `calibrate`.
+    progress : callable(done, total), optional
+
     Returns
     -------
     pandas.DataFrame
         ``year``, ``status``, ``observed``, ``predicted`` (median), ``low``, ``high``
-        (90% predictive interval), ``inside`` (bool), ``error_pct`` ((predicted -
-        observed) / observed, %). Empty when no observed year follows ``train_until``.
+        (90% predictive interval; deaths per year), ``inside`` (bool), ``error_pct``
+        ((predicted - observed) / observed, %). Empty when no observed year follows
+        ``train_until``.
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")  # the flat baseline model
+    >>> v = validate(sc, train_until=2023, draws=100, seed=0)
+    >>> v[["year", "observed", "predicted", "inside"]].round({"predicted": -2})
+       year  observed  predicted  inside
+    0  2024   48422.0    77800.0   False
+    >>> round(float(v["error_pct"].iloc[0]))  # the flat model misses the 2024 fall
+    61
     """
     train_until = check_int("train_until", train_until, 1900, 2100, where="validate")
     draws = check_int("draws", draws, 100, 10**6, where="validate")
@@ -513,7 +570,31 @@ def validate(sc, data=None, *, train_until=2023, draws=2000, seed=None, paramete
 
 def validation_table(fit, train_until) -> pd.DataFrame:
     """`validate`'s table from a `Calibration.fit` trained up to ``train_until``: the
-    observed years after it (for the CLI, which also charts the whole fit)."""
+    observed years after it (for the CLI, which also charts the whole fit).
+
+    Parameters
+    ----------
+    fit : pandas.DataFrame
+        `Calibration.fit` (``year``, ``status``, ``observed``, ``median``, ``low``,
+        ``high``).
+    train_until : int
+        Last year of the fit's training window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As `validate` returns.
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> cal = decide.calibrate(sc, draws=100, seed=0, train_until=2022)
+    >>> validation_table(cal.fit, 2022)[["year", "observed", "inside"]]  # 2024 missed
+       year  observed  inside
+    0  2023   72776.0    True
+    1  2024   48422.0   False
+    """
     f = fit[fit["year"] > train_until]
     out = pd.DataFrame({"year": f["year"].to_numpy(), "status": f["status"].to_numpy(),
                         "observed": f["observed"].to_numpy(),
@@ -538,19 +619,43 @@ def forecast(sc, data=None, *, year, covariate, draws=2000, seed=None, parameter
 
     Parameters
     ----------
+    sc : Scenario
+    data : pandas.DataFrame or path, optional
+        As for `calibrate`.
     year : int
         The year after the window's last covariate year (calendar years are consecutive).
     covariate : float
         ``dea_pills_lethal_dose_share`` in ``year``, percent. Where it comes from (say a
         fiscal-year figure used for the calendar year) is the caller's judgement, stated
         in ``source``.
+    draws : int
+        Posterior draws retained (>= 100).
+    seed : int or numpy.random.SeedSequence, optional
+        Same seed, same result.
+    parameters : list of str, optional
+        As for `calibrate`.
+    source : str
+        Where the covariate value comes from (kept with the data row).
+    progress : callable(done, total), optional
 
     Returns
     -------
     pandas.DataFrame
         One row: ``year``, ``series``, ``status`` ("provisional", the scale predicted),
         ``median``, ``low``, ``high`` (90% predictive interval), ``covariate``,
-        ``model`` (the scenario's baseline model), ``seed``, ``draws``.
+        ``model`` (the scenario's baseline model), ``seed``, ``draws``. Deaths in
+        ``year``.
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> f = forecast(sc, year=2025, covariate=29.0, draws=100, seed=0,
+    ...              source="an assumed share of lethal pills")
+    >>> f[["year", "status", "median", "low", "high"]].round(
+    ...     {"median": -3, "low": -3, "high": -3})  # deaths in 2025
+       year       status   median      low     high
+    0  2025  provisional  64000.0  43000.0  96000.0
     """
     where = "forecast"
     year = check_int("year", year, 1900, 2100, where=where)

@@ -259,6 +259,21 @@ class Discovery:
     note : str
         Why the search stopped (or why no box was kept).
     seed_entropy : int
+        Repeats the draws (``seed=seed_entropy``).
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> d = decide.discover(sc, n=200, seed=0, failure="top_lever")
+    >>> str(d.failure), d.allocation.tolist()  # the reference allocation, $M per year
+    ('top_lever', [300.0, 400.0, 0.0, 300.0])
+    >>> int(d.draws["failed"].sum()), d.base_rate  # draws whose optimum leads elsewhere
+    (46, 0.23)
+    >>> for line in d.describe():
+    ...     print(line)
+    Failure: the world's optimum puts the most money on another lever (23% of 200 draws).
+    No box worth keeping: candidate box 1: no restriction is significant (quasi-p < 0.05)
     """
 
     failure: Failure

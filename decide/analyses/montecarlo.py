@@ -55,21 +55,47 @@ def monte_carlo_chunks(sc, *, n, seed=None, chunk=CHUNK, executor=None):
     The rows are identical to `monte_carlo`'s for the same seed, whatever ``chunk`` and
     ``executor`` are (draw ``k``'s values depend only on the seed and ``k``, and each
     draw is solved independently). Memory stays bounded by one chunk (local) or by the
-    chunks in flight (executors), so a million draws stream in well under 1 GiB.
+    chunks in flight (executors: twice the workers, each released once yielded; see
+    `run_tasks`), so a million draws stream in well under 1 GiB.
+
+    Parameters
+    ----------
+    sc : Scenario
+    n : int
+        Number of draws.
+    seed : int or None
+        ``None`` draws fresh entropy (recorded in ``attrs["seed_entropy"]``); 0 is a seed.
+    chunk : int
+        Most draws per chunk.
+    executor : None, "processes", dask.distributed.Client or scheduler address
+        Where chunks run; results are identical on every executor.
 
     Yields
     ------
     pandas.DataFrame
         Rows as documented in `monte_carlo`, with ``attrs["engine"]``,
         ``attrs["seed_entropy"]`` and ``attrs["worker"]`` (where the chunk ran).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> chunks = list(monte_carlo_chunks(sc, n=250, seed=0, chunk=100))
+    >>> [len(c) for c in chunks], int(chunks[-1]["draw"].iloc[-1])
+    ([100, 100, 50], 249)
+    >>> whole = decide.monte_carlo(sc, n=250, seed=0)
+    >>> pd.concat(chunks, ignore_index=True).equals(whole)  # the same rows
+    True
     """
     n, chunk, seed, executor = _check(n, chunk, seed, executor)
     check_feasible(sc)
     root = root_seed(seed)
     text = sc if executor is None else sc.to_toml()
     threads = None if executor is None else 1  # one thread per worker process
-    tasks = [(text, a, min(a + chunk, n), root.entropy, tuple(root.spawn_key), threads)
-             for a in range(0, n, chunk)]
+    # a generator: with a billion draws the tasks themselves would not fit in memory
+    tasks = ((text, a, min(a + chunk, n), root.entropy, tuple(root.spawn_key), threads)
+             for a in range(0, n, chunk))
     for frame in run_tasks(_chunk_task, tasks, executor):
         frame.attrs["seed_entropy"] = root.entropy
         yield frame
@@ -128,6 +154,14 @@ def monte_carlo(sc, *, n, seed=None, chunk=CHUNK, executor=None):
 def summarize(mc, *, percentiles=(5, 25, 50, 75, 95)):
     """Summarise `monte_carlo` output.
 
+    Parameters
+    ----------
+    mc : pandas.DataFrame
+        The output of `monte_carlo` (or any frame with ``spend.<lever>`` and
+        ``deaths_averted`` columns).
+    percentiles : sequence of float
+        Percentiles to report, in [0, 100].
+
     Returns
     -------
     pandas.DataFrame
@@ -135,6 +169,19 @@ def summarize(mc, *, percentiles=(5, 25, 50, 75, 95)):
         ``p_funded`` (share of draws spending more than $0.001M a year), ``mean`` and the
         percentiles ``p5``..``p95``; then a row ``deaths_averted`` (deaths over the
         horizon; ``p_funded`` empty).
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> mc = decide.monte_carlo(sc, n=200, seed=0)
+    >>> summarize(mc, percentiles=(5, 50, 95)).round(2)
+                    quantity  p_funded    mean      p5     p50      p95
+    0  spend.counter_network      0.84  316.95    0.00  300.00   700.00
+    1        spend.financial      0.84  322.25    0.00  400.00   400.00
+    2         spend.gun_flow      0.20   60.80    0.00    0.00   300.00
+    3        spend.precursor      1.00  300.00  300.00  300.00   300.00
+    4         deaths_averted       NaN  899.13  309.12  713.16  2224.82
     """
     rows = []
     for col in [c for c in mc.columns if c.startswith("spend.")] + ["deaths_averted"]:

@@ -41,10 +41,13 @@ def tornado(sc, *, parameters=None, reoptimize=True, progress=None, result=None)
 
     Parameters
     ----------
+    sc : Scenario
     parameters : list of str, optional
         Parameter names (default: every parameter with low < high).
     reoptimize : bool
         True re-optimises the allocation at each value; False keeps the base allocation.
+    progress : callable(done, total), optional
+        Called as parameters are done.
     result : Allocation, optional
         ``optimize(sc)`` if already computed (the base allocation).
 
@@ -61,6 +64,29 @@ def tornado(sc, *, parameters=None, reoptimize=True, progress=None, result=None)
 
     Within the fast engine's scope every value (and every bisection step) is one
     certified batch; otherwise each is a certified LP.
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> t = tornado(sc, parameters=["levers.precursor.cost_per_pct",
+    ...                             "levers.financial.cost_per_pct"])
+    >>> t[["parameter", "side", "value", "deaths_averted"]].round(1)
+                           parameter  side   value  deaths_averted
+    0  levers.precursor.cost_per_pct  high  2000.0           341.4
+    1  levers.precursor.cost_per_pct   low    50.0          6897.9
+    2  levers.financial.cost_per_pct  high  5000.0           991.5
+    3  levers.financial.cost_per_pct   low   300.0          1278.4
+    >>> t[["side", "allocation_changed", "switching_value", "regret"]].round(1)
+       side  allocation_changed  switching_value  regret
+    0  high               False              NaN     0.0
+    1   low               False              NaN     0.0
+    2  high                True           3086.7    15.1
+    3   low               False              NaN     0.0
+
+    Once financial disruption costs more than about $3,087M a year per 1% supply cut, the
+    optimum moves money from it to counter-network targeting (all $400M at $5,000M);
+    keeping the base allocation there would cost 15 deaths over the horizon (``regret``).
     """
     table = uncertain(sc, parameters)
     base = optimize(sc) if result is None else result

@@ -57,6 +57,21 @@ class Outlook:
         `NEAR_BEST` or the value given.
     seed_entropy : int
         Repeats the draws (``seed=seed_entropy``).
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> out = decide.outlook(sc, n=200, seed=0)  # the optimum in 200 plausible worlds
+    >>> [round(v) for v in out.interval()]  # deaths averted over the horizon: 5%, 50%, 95%
+    [309, 703, 2200]
+    >>> [round(100 * v, 2) for v in out.share_of_baseline()]  # % of baseline deaths
+    [0.07, 0.42]
+    >>> out.p_best, out.p_funded.round(2).to_dict()
+    (0.775, {'counter_network': 0.84, 'financial': 0.84, 'gun_flow': 0.2, 'precursor': 1.0})
+    >>> guns = {"counter_network": 0, "financial": 400, "gun_flow": 300, "precursor": 300}
+    >>> decide.outlook(sc, guns, n=200, seed=0).p_best  # same worlds, another allocation
+    0.3
     """
 
     allocation: pd.DataFrame

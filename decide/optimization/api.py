@@ -24,6 +24,18 @@ class ResultCache:
     ----------
     size : int
         Results kept (the least recently used is dropped first).
+
+    Examples
+    --------
+    >>> from decide import load_scenario, optimize
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> cache = ResultCache(size=8)
+    >>> first = optimize(sc, cache=cache)
+    >>> again = optimize(sc, cache=cache)  # no solve: a copy of the cached result
+    >>> len(cache), again == first, again is first
+    (1, True, False)
+    >>> round(again.deaths_averted)  # deaths over the horizon
+    1073
     """
 
     def __init__(self, size=64):

@@ -16,7 +16,26 @@ __all__ = ["spend_bounds", "check_feasible", "extra_rows", "homicide_coefficient
 
 
 def spend_bounds(sc: Scenario):
-    """Effective (lower, upper) spend per lever, $M per year; a lock fixes both."""
+    """Effective (lower, upper) spend per lever, $M per year; a lock fixes both.
+
+    Parameters
+    ----------
+    sc : Scenario
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+        $M per year, in the order of ``sc.lever_names``: the floor (or lock) and the
+        ceiling (or lock; the budget where a lever has neither).
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> lower, upper = spend_bounds(sc.with_overrides({"levers.gun_flow.lock": 100}))
+    >>> lower.tolist(), upper.tolist()
+    ([0.0, 0.0, 100.0, 0.0], [1500.0, 400.0, 100.0, 300.0])
+    """
     lower = np.array([lv.floor if lv.lock is None else lv.lock for lv in sc.levers])
     upper = np.array([(sc.budget if lv.ceiling is None else lv.ceiling)
                       if lv.lock is None else lv.lock for lv in sc.levers])
@@ -28,7 +47,37 @@ def money_text(v):
 
 
 def check_feasible(sc: Scenario):
-    """Raise `InfeasibleError` naming each conflicting constraint and the amounts."""
+    """Raise `InfeasibleError` naming each conflicting constraint and the amounts.
+
+    Checks locks, floors, ceilings and minimum programme sizes against each other and
+    against the budget, then (with custom constraints or a cap on Mexican homicides)
+    finds the smallest relaxation that would admit an allocation.
+
+    Parameters
+    ----------
+    sc : Scenario
+
+    Returns
+    -------
+    None
+        When some allocation satisfies every constraint.
+
+    Raises
+    ------
+    InfeasibleError
+        Naming each conflict and the amounts ($M per year, or homicides).
+
+    Examples
+    --------
+    >>> from decide import InfeasibleError, load_scenario
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> check_feasible(sc)  # nothing to report
+    >>> try:
+    ...     check_feasible(sc.with_overrides({"levers.precursor.lock": 500}))
+    ... except InfeasibleError as exc:
+    ...     print(exc)
+    infeasible constraints: precursor: lock $500M exceeds its ceiling $300M by $200M
+    """
     problems = []
     for lv in sc.levers:
         if lv.lock is not None:

@@ -42,6 +42,9 @@ def solve_draws(sc, values, n, threads=None):
     values : Mapping[str, ndarray]
         Arrays of length ``n`` by parameter name (and optionally ``"budget"``).
     n : int
+        Number of draws.
+    threads : int, optional
+        Threads for the fast engine (default: its own choice).
 
     Returns
     -------
@@ -49,11 +52,28 @@ def solve_draws(sc, values, n, threads=None):
         $M per year.
     deaths : ndarray, shape (n,)
         Projected deaths over the horizon at each draw's optimum.
-    batch : decide.newton.Batch
+    batch : decide.optimization.newton.Batch
+        The draws' model inputs (``batch.baseline``: deaths per year with no new
+        spending, shape (n, T)).
     engine : str
         ``"fast"`` or ``"lp"``.
     fallback : int
         Draws the LP re-solved.
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> values = {"levers.precursor.max_effect": [0.0, 0.15, 0.4]}
+    >>> spend, deaths, batch, engine, fallback = solve_draws(sc, values, 3)
+    >>> spend.round()  # $M per year: counter_network, financial, gun_flow, precursor
+    array([[600., 400.,   0.,   0.],
+           [300., 400.,   0., 300.],
+           [300., 400.,   0., 300.]])
+    >>> (batch.baseline.sum(axis=1) - deaths).round()  # deaths averted over the horizon
+    array([ 188., 1073., 1080.])
+    >>> engine, fallback
+    ('fast', 0)
     """
     b = newton.batch_inputs(sc, values, n)
     if newton.in_scope(sc):

@@ -97,7 +97,32 @@ def evaluate(sc: Scenario, allocation) -> float:
 
 def deaths_by_year(sc: Scenario, allocation) -> pd.DataFrame:
     """Yearly deaths for an allocation: ``year``, ``baseline``, ``plan``, ``synthetic``,
-    ``substitution`` (deaths per year; ``plan = synthetic + substitution``)."""
+    ``substitution`` (deaths per year; ``plan = synthetic + substitution``).
+
+    Parameters
+    ----------
+    sc : Scenario
+    allocation : Mapping[str, float] or pandas.Series or pandas.DataFrame
+        As for `evaluate`: $M per year per lever, or a plan (one row per year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year of the horizon (``year`` 1..T): ``baseline`` (no new
+        spending), ``plan`` (with the allocation), and its parts ``synthetic``
+        (synthetic-opioid deaths) and ``substitution`` (deaths with other drugs).
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> spend = {"counter_network": 300, "financial": 400, "gun_flow": 0, "precursor": 300}
+    >>> deaths_by_year(sc, spend).head(3).round()
+       year  baseline     plan  synthetic  substitution
+    0     1   48000.0  47908.0    47892.0          16.0
+    1     2   48000.0  47856.0    47830.0          25.0
+    2     3   48000.0  47870.0    47847.0          23.0
+    """
     yd = _yearly(sc, allocation)
     return pd.DataFrame({"year": np.arange(1, sc.horizon + 1), "baseline": yd.baseline,
                          "plan": yd.total, "synthetic": yd.synthetic,
@@ -125,6 +150,18 @@ def objective_value(sc: Scenario, allocation, objective="deaths") -> float:
     -------
     float
         Objective units: deaths, life-years or $M.
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> spend = {"counter_network": 300, "financial": 400, "gun_flow": 0, "precursor": 300}
+    >>> round(objective_value(sc, spend))  # deaths averted over the horizon
+    1073
+    >>> round(objective_value(sc, spend, "life_years"))  # years of life saved
+    42295
+    >>> round(objective_value(sc, spend, "net_benefit"))  # $M: value averted less spend
+    4166
     """
     plan = as_plan(sc, allocation)
     inp = sc.model_inputs(objective=objective)
@@ -170,6 +207,28 @@ def outcome_totals(sc: Scenario, allocation, objective="deaths", by_year=None):
 
 def mexico_homicides(sc, allocation):
     """Additional homicides in Mexico over the horizon for any allocation (None when the
-    scenario has no [mexico] table)."""
+    scenario has no [mexico] table).
+
+    Parameters
+    ----------
+    sc : Scenario
+    allocation : Mapping[str, float] or pandas.Series or pandas.DataFrame
+        As for `evaluate`: $M per year per lever, or a plan (one row per year).
+
+    Returns
+    -------
+    float or None
+        Homicides over the horizon caused (positive) or averted (negative) by the
+        spending, against no new spending.
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> kingpin = {"counter_network": 300, "financial": 400, "gun_flow": 0, "precursor": 300}
+    >>> guns = {"counter_network": 0, "financial": 400, "gun_flow": 300, "precursor": 300}
+    >>> round(mexico_homicides(sc, kingpin)), round(mexico_homicides(sc, guns))
+    (1020, -1500)
+    """
     coeffs = homicide_coefficients(sc)
     return None if coeffs is None else _homicides(as_plan(sc, allocation), coeffs)

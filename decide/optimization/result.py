@@ -26,6 +26,13 @@ class Status(enum.StrEnum):
     ``OPTIMAL``: certified within the gap tolerance. ``TIME_LIMIT``: a MILP stopped by its
     time limit; the best allocation found is reported and ``gap`` bounds how far it may
     be from the optimum.
+
+    Examples
+    --------
+    >>> import decide
+    >>> res = decide.optimize(decide.load_scenario("inputs/baseline.toml"))
+    >>> res.status is Status.OPTIMAL, str(res.status), [str(s) for s in Status]
+    (True, 'optimal', ['optimal', 'time_limit'])
     """
 
     OPTIMAL = "optimal"
@@ -124,6 +131,41 @@ class Allocation:
     benefit_musd, cost_musd : float or None
         The discounted value of the outcomes averted and the discounted spend over the
         horizon, $M (None without an ``[outcomes]`` money value).
+    solve_seconds : float
+        Wall-clock seconds the solve took (not compared by ``==``).
+    status : Status
+        ``optimal``, or ``time_limit`` for a MILP stopped by its time limit.
+    cost_gap : float or None
+        `decide.least_cost` only: $M per year by which the true least cost could be
+        cheaper.
+
+    Examples
+    --------
+    >>> import decide
+    >>> res = decide.optimize(decide.load_scenario("inputs/baseline.toml"))
+    >>> res.spend  # $M per year
+    lever
+    counter_network    300.0
+    financial          400.0
+    gun_flow             0.0
+    precursor          300.0
+    Name: spend, dtype: float64
+    >>> round(res.baseline_deaths), round(res.deaths_averted), res.gap  # over 10 years
+    (480000, 1073, 0.0)
+    >>> res.table[["lever", "spend", "deaths_averted"]].round(1)
+                 lever  spend  deaths_averted
+    0  counter_network  300.0            32.1
+    1        financial  400.0           123.8
+    2         gun_flow    0.0             0.0
+    3        precursor  300.0           917.2
+    >>> res.shadow_prices.round(3)  # deaths averted per extra $1M a year
+    constraint
+    budget               0.106
+    ceiling.financial    0.172
+    ceiling.precursor    2.913
+    Name: deaths_averted_per_musd, dtype: float64
+    >>> round(res.summary()["cost_per_death_averted_musd"], 2)  # $M per death averted
+    9.32
     """
 
     scenario: Scenario

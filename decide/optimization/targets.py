@@ -26,16 +26,37 @@ def least_cost(sc: Scenario, *, deaths_averted, solver="cbc"):
     grows): a budget counts as enough only when its certified optimum reaches the target,
     and as too little only when even its certified bound falls short.
 
+    Parameters
+    ----------
+    sc : Scenario
+        Its budget ($M per year) is the most that may be spent.
+    deaths_averted : float
+        The target: deaths averted over the horizon.
+    solver : {"cbc", "highs"}
+        LP solver, as for `optimize`.
+
     Returns
     -------
     Allocation
-        The optimum at the least sufficient budget found; ``cost_gap`` ($M per year)
-        bounds how much cheaper the true least cost could be.
+        The optimum at the least sufficient budget found (``scenario.budget``, $M per
+        year); ``cost_gap`` ($M per year) bounds how much cheaper the true least cost
+        could be.
 
     Raises
     ------
     InfeasibleError
         The target exceeds what the budget can avert (the message gives that maximum).
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> res = least_cost(load_scenario("inputs/baseline.toml"), deaths_averted=500)
+    >>> round(res.scenario.budget), res.cost_gap < 0.1  # $M per year
+    (163, True)
+    >>> res.spend.round(1).to_dict()  # precursor diplomacy alone reaches the target
+    {'counter_network': 0.0, 'financial': 0.0, 'gun_flow': 0.0, 'precursor': 162.6}
+    >>> res.deaths_averted >= 500
+    True
     """
     deaths_averted = check_real("deaths_averted", deaths_averted, 0, what="deaths",
                                 where="least_cost")
@@ -81,12 +102,38 @@ def pareto(sc: Scenario, *, n=11, solver="cbc"):
     fewest homicides any feasible allocation can cause to the homicides of the
     unconstrained optimum (the epsilon-constraint method).
 
+    Parameters
+    ----------
+    sc : Scenario
+        Needs a ``[mexico]`` table (the violence outcome); its own cap, if any, is
+        replaced by each point's.
+    n : int
+        Points on the frontier (2 to 201).
+    solver : {"cbc", "highs"}
+        LP solver, as for `optimize`.
+
     Returns
     -------
     pandas.DataFrame
         One row per point: ``point``, ``max_mexico_homicides`` (the cap),
         ``mexico_homicides`` and ``deaths`` (over the horizon), ``deaths_averted``,
         ``gap`` and ``spend.<lever>`` ($M per year).
+
+    Raises
+    ------
+    ScenarioError
+        The scenario has no ``[mexico]`` table.
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> p = pareto(load_scenario("inputs/baseline.toml"), n=3)
+    >>> p[["mexico_homicides", "deaths_averted", "spend.counter_network",
+    ...    "spend.gun_flow"]].round()
+       mexico_homicides  deaths_averted  spend.counter_network  spend.gun_flow
+    0           -2500.0          1008.0                    0.0           500.0
+    1            -740.0          1062.0                   90.0           210.0
+    2            1020.0          1073.0                  300.0             0.0
     """
     if sc.mexico is None:
         raise ScenarioError("needs a [mexico] table defining the violence outcome",

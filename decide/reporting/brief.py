@@ -136,11 +136,24 @@ def briefing_html(res, *, reference=None, outlook=None, monte_carlo=None, valida
     charts : bool
         Draw the charts (inline SVG: no scripts, prints as drawn).
     timestamp : str, optional
+        When the briefing was made, as shown on it (default: now, UTC).
 
     Returns
     -------
     str
         A complete HTML document (no scripts, no external resources).
+
+    Examples
+    --------
+    >>> import re
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> page = briefing_html(decide.optimize(sc), charts=False,
+    ...                      timestamp="2025-01-01 00:00 UTC")
+    >>> page.startswith("<!doctype html>"), "<script" in page
+    (True, False)
+    >>> re.findall(r"<h2>(.*?)</h2>", page)[:3]
+    ['Executive summary', 'Caveats', 'Why each lever gets what it gets']
     """
     from .. import __version__
     from . import charts as ch

@@ -11,6 +11,13 @@ __all__ = ["compare", "score_proposal"]
 def compare(a, b, *, names=("A", "B")):
     """Compare two `Allocation` results.
 
+    Parameters
+    ----------
+    a, b : Allocation
+        Two results of `decide.optimize` (their scenarios may differ in any way).
+    names : tuple of str
+        How the two are named in the columns.
+
     Returns
     -------
     allocations : pandas.DataFrame
@@ -21,6 +28,29 @@ def compare(a, b, *, names=("A", "B")):
         averted, baseline deaths and the certified gap.
     assumptions : pandas.DataFrame
         ``key``, ``<A>``, ``<B>``: every value that differs between the two scenarios.
+
+    Examples
+    --------
+    >>> import decide
+    >>> sc = decide.load_scenario("inputs/baseline.toml")
+    >>> now = decide.optimize(sc)
+    >>> double = decide.optimize(sc.with_overrides({"budget": 2000}))
+    >>> spend, summary, assumptions = compare(now, double, names=("now", "double"))
+    >>> spend  # $M per year
+                 lever  spend_now  spend_double  difference
+    0  counter_network      300.0        1300.0      1000.0
+    1        financial      400.0         400.0         0.0
+    2         gun_flow        0.0           0.0         0.0
+    3        precursor      300.0         300.0         0.0
+    >>> summary.round(1)  # deaths over the horizon
+                measure       now    double  difference
+    0  projected deaths  478926.8  478823.7      -103.2
+    1    deaths averted    1073.2    1176.3       103.2
+    2   baseline deaths  480000.0  480000.0         0.0
+    3     certified gap       0.0       0.0         0.0
+    >>> assumptions
+          key     now  double
+    0  budget  1000.0  2000.0
     """
     na, nb = names
     levers = list(dict.fromkeys(list(a.spend.index) + list(b.spend.index)))

@@ -8,16 +8,14 @@ numbers."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import json
 import math
-import os
-import tempfile
-from pathlib import Path
 
 import pandas as pd
+
+from .. import files
 
 __all__ = ["FORMATS", "to_csv_bytes", "to_json_bytes", "to_xlsx_bytes", "export_bytes",
            "write_atomic", "atomic_file", "provenance", "EXTRA_COLUMN_LABELS", "column_label",
@@ -391,24 +389,20 @@ def export_bytes(res, fmt, timestamp=None):
     raise ValueError(f"unknown format '{fmt}': choose one of {', '.join(FORMATS)}")
 
 
-@contextlib.contextmanager
-def atomic_file(path, mode="wb"):
-    """A file to write ``path`` through: a temporary file in the same folder, renamed
-    over ``path`` only if the block completes (a failed run leaves no file)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"newline": ""})) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def atomic_file(path, mode="wb", *, notice=None):
+    """A file to write ``path`` through: `decide.files.open_output` (``"-"`` is standard
+    output; symlinks, devices and FIFOs are honoured; a regular file is replaced only if
+    the block completes, with the mode a plain ``open()`` would give)."""
+    return files.open_output(path, mode, notice=notice)
 
 
-def write_atomic(path, data: bytes):
-    """Write ``data`` to ``path`` via a temporary file and a rename: all or nothing."""
-    with atomic_file(path) as fh:
-        fh.write(data)
+def write_atomic(path, data: bytes, *, binary=None, notice=None):
+    """Write ``data`` to ``path`` through `decide.files.write_output`: all or nothing for
+    a regular file; ``"-"`` is standard output.
+
+    Raises
+    ------
+    decide.errors.FileError
+        One line naming the path and the cause (no such folder, disk full, ...).
+    """
+    files.write_output(path, data, binary=binary, notice=notice)

@@ -70,6 +70,17 @@ def chart_html(chart, title=None):
     -------
     str
         The HTML document (about 0.9 MB: the libraries are most of it).
+
+    Examples
+    --------
+    >>> import decide
+    >>> from decide.reporting.charts import allocation_chart
+    >>> res = decide.optimize(decide.load_scenario("inputs/baseline.toml"))
+    >>> page = chart_html(allocation_chart(res), title="Allocation")
+    >>> page.startswith("<!DOCTYPE html>"), "<h1>Allocation</h1>" in page
+    (True, True)
+    >>> "<script src" in page, len(page) > 500_000  # the libraries inlined, offline
+    (False, True)
     """
     head = html.escape(title) if title else "Chart"
     heading = f"<h1>{html.escape(title)}</h1>\n" if title else ""
@@ -126,6 +137,15 @@ def chart_svg(chart):
     -------
     str
         An ``<svg ...>...</svg>`` element (text kept as text, so it prints sharply).
+
+    Examples
+    --------
+    >>> import decide
+    >>> from decide.reporting.charts import allocation_chart
+    >>> res = decide.optimize(decide.load_scenario("inputs/baseline.toml"))
+    >>> svg = chart_svg(allocation_chart(res))
+    >>> svg.startswith("<svg"), svg.rstrip().endswith("</svg>"), "<script" in svg
+    (True, True, False)
     """
     import vl_convert as vlc
 
@@ -134,33 +154,80 @@ def chart_svg(chart):
 
 
 def chart_png(chart, scale=2):
-    """PNG image of ``chart`` (bytes); ``scale`` = device pixels per CSS pixel."""
+    """PNG image of ``chart`` (bytes); ``scale`` = device pixels per CSS pixel.
+
+    Parameters
+    ----------
+    chart : altair.Chart or dict
+        An Altair chart or a Vega-Lite specification; charts that fill their container
+        are drawn `STATIC_WIDTH` (720) px wide.
+    scale : float
+        Device pixels per CSS pixel (2: sharp on high-density screens and in print).
+
+    Returns
+    -------
+    bytes
+        The PNG file's content.
+
+    Examples
+    --------
+    >>> import decide
+    >>> from decide.reporting.charts import allocation_chart
+    >>> res = decide.optimize(decide.load_scenario("inputs/baseline.toml"))
+    >>> png = chart_png(allocation_chart(res), scale=1)
+    >>> png[1:4], len(png) > 10_000  # the PNG signature; a picture of some size
+    (b'PNG', True)
+    """
     import vl_convert as vlc
 
     return vlc.vegalite_to_png(_fixed_width(_spec(chart)), vl_version=_vl_version(),
                                scale=scale)
 
 
-def save_chart(chart, path, title=None):
+def save_chart(chart, path, title=None, *, kind=None, notice=None):
     """Write ``chart`` to ``path`` (atomically): ``.html`` (standalone, works offline),
-    ``.svg`` or ``.png``, by the file's ending.
+    ``.svg`` or ``.png``, by the file's ending or ``kind``.
 
     Parameters
     ----------
     chart : altair.Chart or dict
     path : str or pathlib.Path
+        ``"-"`` for standard output (a PNG is refused on a terminal); written by
+        `decide.files.write_output`.
     title : str, optional
         Heading of the HTML page (ignored for images).
+    kind : {"html", "svg", "png"}, optional
+        The format, when ``path`` has no such ending (``"-"``, a FIFO).
+    notice : callable, optional
+        As in `decide.files.open_output`.
 
     Raises
     ------
     ValueError
         One line naming the allowed endings when ``path`` has another one.
-    """
-    from .export import write_atomic
+    decide.errors.FileError
+        The file cannot be written (no such folder, disk full, ...).
 
-    path = Path(path)
-    suffix = path.suffix.lower()
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import decide
+    >>> from decide.reporting.charts import allocation_chart
+    >>> chart = allocation_chart(decide.optimize(decide.load_scenario("inputs/baseline.toml")))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_chart(chart, Path(folder) / "allocation.svg")
+    ...     Path(folder, "allocation.svg").read_text().startswith("<svg")
+    True
+    >>> save_chart(chart, "allocation.pdf")
+    Traceback (most recent call last):
+    ...
+    ValueError: a chart file must end in .html, .svg or .png, got 'allocation.pdf'
+    """
+    from ..files import write_output
+
+    path = Path(path) if str(path) != "-" else "-"
+    suffix = f".{kind.lower()}" if kind else Path(path).suffix.lower()
     if suffix == ".html":
         data = chart_html(chart, title).encode()
     elif suffix == ".svg":
@@ -169,5 +236,5 @@ def save_chart(chart, path, title=None):
         data = chart_png(chart)
     else:
         raise ValueError(f"a chart file must end in {', '.join(PLOT_SUFFIXES[:-1])} or "
-                         f"{PLOT_SUFFIXES[-1]}, got '{path.name}'")
-    write_atomic(path, data)
+                         f"{PLOT_SUFFIXES[-1]}, got '{Path(path).name}'")
+    write_output(path, data, binary=suffix == ".png", notice=notice)

@@ -22,7 +22,24 @@ MAX_TEXT = 1000
 
 
 class ConstraintSyntaxError(ValueError):
-    """Bad constraint text: ``message`` says what, ``column`` (1-based) where."""
+    """Bad constraint text: ``message`` says what, ``column`` (1-based) where.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    column : int
+        1-based column of the offending text.
+
+    Examples
+    --------
+    >>> levers = ["counter_network", "financial", "gun_flow", "precursor"]
+    >>> try:
+    ...     parse_constraint("financial >= 0.5 * counter_netwrk", levers)
+    ... except ConstraintSyntaxError as exc:
+    ...     print(f"column {exc.column}: {exc}")
+    column 20: unknown lever 'counter_netwrk' (did you mean 'counter_network'?)
+    """
 
     def __init__(self, message, column):
         self.column = column
@@ -31,7 +48,28 @@ class ConstraintSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class LinearConstraint:
-    """``sum(coeffs[lever] * spend[lever]) sense rhs`` ($M per year)."""
+    """``sum(coeffs[lever] * spend[lever]) sense rhs`` ($M per year).
+
+    Build one with `parse_constraint`.
+
+    Attributes
+    ----------
+    text : str
+        The constraint as written.
+    coeffs : tuple of (str, float)
+        ``(lever, coefficient)`` pairs, every lever term moved to the left-hand side.
+    sense : {"<=", ">=", "=="}
+    rhs : float
+        The constant, moved to the right-hand side ($M per year).
+
+    Examples
+    --------
+    >>> c = parse_constraint("gun_flow + financial <= 600", ["financial", "gun_flow"])
+    >>> c.coeffs, c.sense, c.rhs
+    ((('financial', 1.0), ('gun_flow', 1.0)), '<=', 600.0)
+    >>> c.lhs({"financial": 400, "gun_flow": 100})  # $M per year
+    500.0
+    """
 
     text: str
     coeffs: tuple  # ((lever, coefficient), ...)
@@ -62,10 +100,29 @@ def _tokens(text):
 def parse_constraint(text, levers):
     """Parse one constraint over the names in ``levers``.
 
+    Parameters
+    ----------
+    text : str
+        E.g. ``"financial >= 0.5 * counter_network"`` (spends in $M per year; at most
+        1,000 characters).
+    levers : Collection[str]
+        The lever names allowed.
+
+    Returns
+    -------
+    LinearConstraint
+
     Raises
     ------
     ConstraintSyntaxError
         With the 1-based column of the offending text.
+
+    Examples
+    --------
+    >>> levers = ["counter_network", "financial", "gun_flow", "precursor"]
+    >>> c = parse_constraint("financial >= 0.5 * counter_network", levers)
+    >>> c.coeffs, c.sense, c.rhs  # financial - 0.5 counter_network >= 0
+    ((('counter_network', -0.5), ('financial', 1.0)), '>=', 0.0)
     """
     if not isinstance(text, str):
         raise ConstraintSyntaxError("a constraint must be a string", 1)

@@ -26,14 +26,17 @@ from models.deaths import DEATHS, ModelInputs, Outcome
 from models.population import Population, Trend
 
 from ..arguments import Interval, check_number, suggest
-from ..errors import ScenarioError
+from ..errors import FileError, ScenarioError
+from ..files import read_input
 
 __all__ = ["Param", "Lever", "Posterior", "Scenario", "load_scenario", "parse_scenario", "suggest",
            "MAX_FILE_BYTES", "PARAM_SPECS", "NUMBER_SPECS", "CONFIDENCE", "DISTRIBUTIONS",
            "LIMITS", "LEVER_NAME", "OBJECTIVES", "VALUE_BASES", "BASELINE_MODELS",
            "BASELINE_SPECS"]
 
-#: Scenario files larger than this are refused (bytes).
+#: Scenario files larger than this are refused (bytes; also the most read from a pipe).
+#: 15 times the largest file the toolkit writes (a calibrated scenario with its
+#: 2,000-row posterior: 68 kB).
 MAX_FILE_BYTES = 1_000_000
 
 CONFIDENCE = ("measured", "derived", "judgement")
@@ -154,7 +157,29 @@ def _fmt(v):
 
 @dataclass(frozen=True)
 class Param:
-    """An uncertain parameter: a base value with a range and its provenance."""
+    """An uncertain parameter: a base value with a range and its provenance.
+
+    Attributes
+    ----------
+    base, low, high : float
+        The central value and the plausible range, in ``unit``.
+    unit : str
+        E.g. ``"deaths per year"``, ``"fraction of supply"``, ``"$M per year per 1%
+        supply cut"``.
+    source : str
+        Where the numbers come from.
+    confidence : {"measured", "derived", "judgement"}
+    note : str
+    distribution : {"pert", "triangular", "uniform", "lognormal"}
+        How the sampling analyses draw it over ``[low, high]``.
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> p = load_scenario("inputs/baseline.toml").market["baseline_deaths"]
+    >>> p.base, p.low, p.high, p.unit, p.confidence, p.distribution
+    (48000.0, 35000.0, 75000.0, 'deaths per year', 'measured', 'pert')
+    """
 
     base: float
     low: float
@@ -177,7 +202,37 @@ class Param:
 
 @dataclass(frozen=True)
 class Lever:
-    """A lever: bounds on its spend ($M per year) and its response parameters."""
+    """A lever: bounds on its spend ($M per year) and its response parameters.
+
+    Attributes
+    ----------
+    name, label, description : str
+        Identifier (as in ``levers.<name>.*`` keys), display name and description.
+    form : {"saturating", "linear_cap"}
+        Shape of the response to spending.
+    channel : {"supply", "demand"}
+        What it acts on.
+    floor : float
+        Least spend, $M per year.
+    ceiling, lock : float or None
+        Most spend, and a fixed spend, $M per year (None: none).
+    params : Mapping[str, Param]
+        The response parameters (``max_effect``, ``cost_per_pct``, ``onset``, ...).
+    min_size : float or None
+        Spend is 0 or at least this, $M per year.
+    startup_cost : float
+        $M, paid once if the lever is funded.
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> lv = load_scenario("inputs/baseline.toml").lever("precursor")
+    >>> lv.label, lv.channel, lv.floor, lv.ceiling, lv.lock  # spend in $M per year
+    ('Precursor diplomacy', 'supply', 0.0, 300.0, None)
+    >>> cost = lv.params["cost_per_pct"]
+    >>> cost.base, cost.unit
+    (400.0, '$M per year per 1% supply cut')
+    """
 
     name: str
     label: str
@@ -266,6 +321,38 @@ class Scenario:
         their distributions; None (no table) draws every parameter independently.
     source : str
         Where it came from (a path, "<dict>", ...), used in error messages.
+    correlations : tuple
+        ``(parameter a, parameter b, rank correlation)`` triples.
+    constraints : tuple of LinearConstraint
+        Custom linear constraints on the spends ($M per year).
+    max_mexico_homicides : float or None
+        Cap on additional homicides in Mexico over the horizon.
+    phasing : Mapping
+        The ``[phasing]`` table (``envelope``, ``year_min``, ``year_max``,
+        ``tail_years``) for year-by-year plans.
+    mexico : Mapping or None
+        The ``[mexico]`` table: the violence outcome's parameters and levers.
+    interactions : Mapping
+        The ``[interactions]`` table (complementarity, balloon cap); empty for none.
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> sc.name, sc.budget, sc.horizon, sc.dollar_year  # $M per year, years
+    ('Baseline', 1000.0, 10, 2024)
+    >>> params = sc.parameters().set_index("name")  # every assumption, with its source
+    >>> params.loc[["market.baseline_deaths", "levers.precursor.max_effect"],
+    ...            ["base", "low", "high", "unit"]]  # doctest: +NORMALIZE_WHITESPACE
+                                     base      low     high                unit
+    name
+    market.baseline_deaths       48000.00  35000.0  75000.0     deaths per year
+    levers.precursor.max_effect      0.15      0.0      0.4  fraction of supply
+    >>> sc2 = sc.with_overrides({"budget": 2000, "levers.gun_flow.ceiling": 0})
+    >>> sc2.diff(sc)  # a new, validated scenario; sc is unchanged
+                           key    this   other
+    0                   budget  2000.0  1000.0
+    1  levers.gun_flow.ceiling     0.0   500.0
     """
 
     name: str
@@ -1078,7 +1165,8 @@ def load_scenario(path):
     Raises
     ------
     ScenarioError
-        Missing, oversized, non-UTF-8 or malformed file, or any invalid value.
+        Missing, unreadable, oversized (more than `MAX_FILE_BYTES`, 1 MB), non-UTF-8 or
+        malformed file, a folder or a device, or any invalid value.
 
     Examples
     --------
@@ -1092,23 +1180,46 @@ def load_scenario(path):
     """
     path = Path(path)
     source = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise ScenarioError("file not found", file=source) from None
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError(f"file is {size:,} bytes; scenario files are limited to "
-                            f"{MAX_FILE_BYTES:,} bytes (1 MB)", file=source)
-    return parse_scenario(path.read_bytes(), source=source,
+    try:  # bounded: a pipe or /dev/zero given as the file cannot fill the memory
+        data = read_input(path, limit=MAX_FILE_BYTES)
+    except FileError as exc:
+        raise ScenarioError(exc.reason, file=source) from None
+    return parse_scenario(data, source=source,
                           kind="json" if path.suffix.lower() == ".json" else "toml")
 
 
 def parse_scenario(data: bytes, *, source="<upload>", kind="toml"):
     """Parse scenario bytes (TOML, or a JSON export) without executing anything.
 
+    Parameters
+    ----------
+    data : bytes
+        The file's content, UTF-8, at most `MAX_FILE_BYTES` (1 MB).
+    source : str
+        Named in error messages (e.g. an uploaded file's name).
+    kind : {"toml", "json"}
+        ``json``: a result exported by the tool (its resolved scenario is used) or a
+        scenario as a JSON object.
+
+    Returns
+    -------
+    Scenario
+
     Raises
     ------
     ScenarioError
+        Oversized, non-UTF-8 or malformed data, or any invalid value.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> data = Path("inputs/baseline.toml").read_bytes()
+    >>> parse_scenario(data, source="baseline.toml").budget  # $M per year
+    1000.0
+    >>> parse_scenario(b"budget = 1000", source="<upload>")
+    Traceback (most recent call last):
+    ...
+    decide.errors.ScenarioError: <upload>: market: required key is missing
     """
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(f"file is {len(data):,} bytes; scenario files are limited to "

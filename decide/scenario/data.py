@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ScenarioError
+from ..files import explain
 
 __all__ = ["DATA_DIR", "COLUMNS", "REQUIRED_COLUMNS", "STATUSES", "PERIODS",
            "load_observed", "observed_series"]
@@ -76,6 +77,16 @@ def load_observed(path=None) -> pd.DataFrame:
         source, series or unit, a series with two units, or two rows with the same
         (series, year, status, source). The message names the file, the row (line) and
         the column.
+
+    Examples
+    --------
+    >>> df = load_observed("inputs/data/deaths.csv")  # deaths per year, final and provisional
+    >>> sorted(df["series"].unique()), df.groupby("status").size().to_dict()
+    (['all_drug_overdose_deaths', 'synthetic_opioid_deaths'], {'final': 24, 'provisional': 16})
+    >>> load_observed("inputs/nope.csv")
+    Traceback (most recent call last):
+    ...
+    decide.errors.ScenarioError: inputs/nope.csv: file not found
     """
     root = Path(DATA_DIR if path is None else path)
     if root.is_dir():
@@ -112,6 +123,21 @@ def observed_series(series, *, status="final", period=None, data=None,
     pandas.Series
         Values indexed by ``year`` (ascending), named after the series. Where several
         sources give a year, the first row in file order is used.
+
+    Raises
+    ------
+    decide.errors.ScenarioError
+        An unknown series, status or period, or rows that mix periods without
+        ``period``.
+
+    Examples
+    --------
+    >>> observed_series("synthetic_opioid_deaths", status="final").loc[2021:].to_dict()
+    {2021: 70601.0, 2022: 73838.0, 2023: 72776.0}
+    >>> observed_series("synthetic_opioid_deaths", status="provisional").loc[2023:].to_dict()
+    {2023: 76282.0, 2024: 48422.0}
+    >>> observed_series("dea_pills_lethal_dose_share", period="fiscal").to_dict()  # percent
+    {2023: 76.0, 2025: 29.0}
     """
     if status not in STATUSES:
         raise ScenarioError(f"must be one of {', '.join(STATUSES)}", key="status",
@@ -142,7 +168,10 @@ def _read_file(file: Path) -> pd.DataFrame:
     try:
         with open(file, newline="", encoding="utf-8-sig") as fh:
             lines = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except OSError as exc:  # the cause in words, not "[Errno 13] ..."
+        raise ScenarioError(f"not a readable CSV file ({explain(exc, writing=False)})",
+                            file=name) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
         raise ScenarioError(f"not a readable CSV file ({exc})", file=name) from exc
     if not lines:
         raise ScenarioError("not a readable CSV file (empty, no header)", file=name)

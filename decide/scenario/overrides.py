@@ -127,6 +127,11 @@ def parse_overrides(items, *, source="--set"):
     Returns
     -------
     dict[str, int | float | None]
+
+    Examples
+    --------
+    >>> parse_overrides(["budget=2,000", "levers.gun_flow.ceiling = none", "budget=1500"])
+    {'budget': 1500, 'levers.gun_flow.ceiling': None}
     """
     return dict(parse_override(item, source=source) for item in items or ())
 
@@ -156,6 +161,18 @@ def apply_overrides(scenario, overrides, *, source="<overrides>"):
     ------
     ScenarioError
         Unknown key, invalid value, or ``None`` for a key that needs a value.
+
+    Examples
+    --------
+    >>> from decide import load_scenario
+    >>> sc = load_scenario("inputs/baseline.toml")
+    >>> no_cap = apply_overrides(sc, {"levers.gun_flow.ceiling": None})
+    >>> sc.lever("gun_flow").ceiling, no_cap.lever("gun_flow").ceiling  # $M per year
+    (500.0, None)
+    >>> apply_overrides(sc, {"budget": None})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    decide.errors.ScenarioError: <overrides>: budget = None: needs a value: 'none' only ...
     """
     out = scenario.with_overrides(overrides, source=source)
     cleared = [key for key, value in dict(overrides).items() if value is None]
