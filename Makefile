@@ -36,11 +36,12 @@ test: install chromium
 	$(BIN)/python -m pytest -q
 
 # The documentation site, offline, warnings as errors (mkdocs.yml; tests/test_docs.py
-# builds it in `make test` too). The two variables silence the MkDocs 2.0 banners that
+# builds it in `make test` too), with the notebooks run first and shown with their outputs. The two variables silence the MkDocs 2.0 banners that
 # Material and properdocs print on stderr (not log warnings: strict mode ignores them).
 docs: install
-	NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true $(BIN)/mkdocs build --strict \
-	  --site-dir site
+	$(BIN)/python -m tests.run_notebooks build/notebooks
+	DECIDE_EXECUTED_NOTEBOOKS=build/notebooks NO_MKDOCS_2_WARNING=1 \
+	  DISABLE_MKDOCS_2_WARNING=true $(BIN)/mkdocs build --strict --site-dir site
 
 bench: install chromium
 	$(BIN)/python bench/bench_optimize.py
@@ -54,4 +55,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info tests/output
+	rm -rf $(VENV) .pytest_cache .hypothesis build site *.egg-info tests/output

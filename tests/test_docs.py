@@ -31,11 +31,13 @@ PAGES = ["index.html", "getting-started.html", "model.html", "sources.html",
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory):
+def build(tmp_path_factory, executed_notebooks):
     site = tmp_path_factory.mktemp("site")
     # Material (9.7+) and properdocs (pulled in by mkdocs-gen-files 0.6) print banners
     # about MkDocs 2.0 on stderr; they are not log warnings, and these silence them.
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true",
+           # the notebooks as run in this session (conftest), shown with their outputs
+           "DECIDE_EXECUTED_NOTEBOOKS": str(executed_notebooks[0])}
     out = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict",
                           "--site-dir", str(site)], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=900)
@@ -62,6 +64,23 @@ def test_every_page_is_built(build):
         html = read(site, f"notebooks/{nb.stem}.html")
         assert "jp-Cell" in html, nb.name  # rendered by mkdocs-jupyter, not copied as text
         assert f'href="{nb.stem}.html"' in read(site, "notebooks/index.html")
+
+
+def test_notebook_pages_show_their_outputs(build, executed_notebooks):
+    site, _, _ = build
+    folder, failures = executed_notebooks
+    charts = 0
+    for stem, failure in failures.items():
+        html = read(site, f"notebooks/{stem}.html")
+        if failure is not None:  # tests/test_notebooks.py fails for it; shown unrun here
+            assert "Rendered without running" in html, stem
+            continue
+        assert "jp-OutputArea-output" in html, stem  # printed results and tables
+        assert "Rendered without running" not in html, stem
+        charts += html.count("data:image/png;base64,")
+    assert charts >= 5  # the notebooks' charts, embedded (no network to view them)
+    if all(f is None for f in failures.values()):
+        assert "run for this build" in read(site, "notebooks/index.html")
 
 
 def test_internal_notes_and_scripts_are_not_published(build):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -491,6 +492,19 @@ def notebook_title(path: Path) -> str:
     return path.stem.replace("_", " ")
 
 
+def executed_copy(path: Path) -> Path | None:
+    """The executed copy of notebook ``path`` (``$DECIDE_EXECUTED_NOTEBOOKS/<stem>.ipynb``,
+    written by ``python -m tests.run_notebooks``), or None."""
+    folder = os.environ.get("DECIDE_EXECUTED_NOTEBOOKS")
+    copy = Path(folder) / f"{path.stem}.ipynb" if folder else None
+    return copy if copy is not None and copy.is_file() else None
+
+
+def page_name(path: Path) -> str:
+    """The notebook's file in the site's sources: its executed copy if there is one."""
+    return f"{path.stem}.ipynb" if executed_copy(path) is not None else path.name
+
+
 def notebook_copy(path: Path, execute: bool) -> str:
     """The notebook as the site renders it: unchanged when executed; otherwise with a
     note after its title cell that the page shows no outputs, and how to get them."""
@@ -512,7 +526,7 @@ def notebook_copy(path: Path, execute: bool) -> str:
     return jupytext.writes(nb, fmt="py:percent")
 
 
-def notebooks_page(execute: bool) -> str:
+def notebooks_page(execute: bool, executed: int = 0) -> str:
     lines = [
         "# Notebooks", "",
         "Worked examples, written as [jupytext](https://jupytext.readthedocs.io) percent "
@@ -520,9 +534,11 @@ def notebooks_page(execute: bool) -> str:
         "and run as they are with `python notebooks/<name>.py`). The site renders them with "
         "mkdocs-jupyter.", "",
     ]
-    if execute:
-        lines += ["They are **executed during the build**, so the outputs below are the "
-                  "ones this version of `decide` produces.", ""]
+    if execute or (NOTEBOOKS and executed == len(NOTEBOOKS)):
+        lines += ["They were **run for this build** (`python -m tests.run_notebooks`, which "
+                  "`make docs` and `make test` call), so their outputs are the ones this "
+                  "version of `decide` produces; each checks numbers it shows with "
+                  "`assert`.", ""]
     else:
         lines += ["They are rendered **without executing them** (code and text only, no "
                   "outputs): executing the four notebooks added about 95 s to a build that "
@@ -532,7 +548,7 @@ def notebooks_page(execute: bool) -> str:
                   "`jupytext --to ipynb --output <name>.ipynb notebooks/<name>.py` and open "
                   "that in Jupyter (outside `notebooks/`, which holds the scripts only).", ""]
     if NOTEBOOKS:
-        lines += [f"- [{notebook_title(p)}]({p.name})" for p in NOTEBOOKS]
+        lines += [f"- [{notebook_title(p)}]({page_name(p)})" for p in NOTEBOOKS]
     else:
         lines.append("No notebook yet: `notebooks/*.py` is empty.")
     lines.append("")
@@ -543,14 +559,20 @@ def main():
     cfg = mkdocs_gen_files.config
     plugin = cfg.plugins.get("mkdocs-jupyter")
     execute = bool(plugin and plugin.config["execute"])
+    executed = {nb: executed_copy(nb) for nb in NOTEBOOKS}
     pages = {"reference/scenario.md": scenario_page(), "reference/cli.md": cli_page(),
-             "notebooks/index.md": notebooks_page(execute), **api_pages()}
+             "notebooks/index.md": notebooks_page(
+                 execute, sum(c is not None for c in executed.values())), **api_pages()}
     for path, text in pages.items():
         with mkdocs_gen_files.open(path, "w") as fh:
             fh.write(text)
-    for nb in NOTEBOOKS:
-        with mkdocs_gen_files.open(f"notebooks/{nb.name}", "w") as fh:
-            fh.write(notebook_copy(nb, execute))
+    for nb, copy in executed.items():
+        if copy is not None:  # run already: its outputs are shown as they came
+            with mkdocs_gen_files.open(f"notebooks/{nb.stem}.ipynb", "w") as fh:
+                fh.write(copy.read_text(encoding="utf-8"))
+        else:
+            with mkdocs_gen_files.open(f"notebooks/{nb.name}", "w") as fh:
+                fh.write(notebook_copy(nb, execute))
 
 
 main()

@@ -7,13 +7,18 @@ and a nav entry for a missing page would fail the strict build.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def on_config(config, **kwargs):
-    notebooks = [f"notebooks/{p.name}" for p in sorted((ROOT / "notebooks").glob("*.py"))]
+    folder = os.environ.get("DECIDE_EXECUTED_NOTEBOOKS")  # see gen_pages.executed_copy
+    notebooks = [f"notebooks/{p.stem}.ipynb"
+                 if folder and (Path(folder) / f"{p.stem}.ipynb").is_file()
+                 else f"notebooks/{p.name}"
+                 for p in sorted((ROOT / "notebooks").glob("*.py"))]
     for entry in config.nav or []:
         if isinstance(entry, dict) and "Notebooks" in entry:
             section = entry["Notebooks"]
