@@ -7,11 +7,12 @@ What is measured, and how
 -------------------------
 first render
     From the request for the page to the summary sentence *and* the "90% range" metric
-    (its value too) being on screen, for the first visit after the server answered
-    ``/_stcore/health`` (cold caches: imports, the first solve and outlook) and for later
-    visits in new browser contexts (warm server, cold browser cache). Timed in the page:
-    ``performance.now()`` (zero at navigation start) when a 15 ms poll first sees both.
-    Target <= 4 s.
+    (its value too) being on screen. Cold: the first visit after each of 3 fresh server
+    starts (``python -m ui.launch``, as ``make run``: imports and the default page's
+    caches are warmed before ``/_stcore/health`` answers), each from a freshly launched
+    browser; median and worst. Warm: later visits in new browser contexts. Timed in the
+    page: ``performance.now()`` (zero at navigation start) when a 15 ms poll first sees
+    both. Target <= 4 s.
 budget change
     A new budget typed into the sidebar and Enter pressed, until the page shows that
     budget's sentence (equal to `decide.reporting.answer.headline` of the library's own
@@ -235,6 +236,23 @@ def first_render(browser, url, visits=4):
     return out
 
 
+def cold_starts(pw, starts=3):
+    """Seconds to the sentence and the 90% range for the first visit after each of
+    ``starts`` fresh server starts, each from a freshly launched browser (one sample of a
+    cold start is noisy: the median and the worst are reported)."""
+    out = []
+    for _ in range(starts):
+        port = free_port()
+        proc, _ = start(port)
+        try:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            out += first_render(browser, f"http://127.0.0.1:{port}", visits=1)
+            browser.close()
+        finally:
+            stop(proc)
+    return out
+
+
 def budget_changes(browser, url, budgets, sentences):
     """In-page and server-side seconds per budget change, one session."""
     context, page, frames = _new_page(browser, url)
@@ -360,6 +378,9 @@ def main():
     changes = [1050 + 50 * k for k in range(10)]
     rounds = [[1575 + 25 * (6 * r + k) for k in range(6)] for r in range(3)]
     sentences = expected_headlines(changes + [b for r in rounds for b in r])
+    with sync_playwright() as pw:
+        _step("cold starts")
+        cold = cold_starts(pw)
     port = free_port()
     proc, healthy = start(port)
     url = f"http://127.0.0.1:{port}"
@@ -386,8 +407,10 @@ def main():
     med = statistics.median
     rows = [
         ("server start to /_stcore/health ok", f"{healthy:.2f} s", "", None),
-        ("first render: sentence + 90% range, first visit", f"{first[0]:.2f} s",
-         "<= 4 s", first[0] <= 4),
+        (f"first render after a server start, fresh browser (median of {len(cold)})",
+         f"{med(cold):.2f} s", "<= 4 s", med(cold) <= 4),
+        ("  worst of those starts", f"{max(cold):.2f} s", "", None),
+        ("  first visit to the server measured below", f"{first[0]:.2f} s", "", None),
         (f"  later visits, new contexts (median of {len(first) - 1})",
          f"{med(first[1:]):.2f} s", "<= 4 s", med(first[1:]) <= 4),
         (f"budget change -> new sentence, in page (p50 of {len(shown)})",
@@ -414,7 +437,8 @@ def main():
     for name, value, target, ok in rows:
         mark = "" if ok is None else ("yes" if ok else "MISSED")
         print(f"  {name:<58} {value:>14}  {target:<9} {mark}")
-    print(f"  first visits: {', '.join(f'{x:.2f}' for x in first)} s; budget changes in "
+    print(f"  cold starts: {', '.join(f'{x:.2f}' for x in cold)} s; "
+          f"first visits: {', '.join(f'{x:.2f}' for x in first)} s; budget changes in "
           f"page: {', '.join(f'{x:.2f}' for x in shown)} s")
 
 
