@@ -43,7 +43,6 @@ here = Path.cwd()
 ROOT = next(p for p in (here, *here.parents, Path(decide.__file__).resolve().parents[1])
             if (p / "inputs" / "baseline.toml").exists())
 alt.renderers.enable("png", scale_factor=1.5)  # no network needed to show a chart
-alt.data_transformers.disable_max_rows()  # the histogram takes all 10,000 draws
 pd.set_option("display.precision", 3)
 WIDTH = 640
 

@@ -371,3 +371,19 @@ def test_two_way_heatmap_titles_in_words(baseline):
     assert enc["x"]["title"] == "Precursor diplomacy: largest effect (fraction of supply)"
     assert enc["y"]["title"].startswith("Market: share of averted deaths")
     assert "." not in enc["x"]["field"] and "." not in enc["y"]["field"]
+
+
+def test_averted_histogram_takes_any_number_of_draws_and_sends_only_its_bins():
+    # altair refused more than 5,000 rows (MaxRowsError outside Streamlit, e.g. notebooks)
+    import numpy as np
+    import pandas as pd
+
+    from decide.reporting import charts, render
+
+    rng = np.random.default_rng(0)
+    mc = pd.DataFrame({"deaths_averted": rng.gamma(2.0, 400.0, size=20_000)})
+    chart = charts.averted_histogram(mc)
+    assert len(chart.data) == 40 and chart.data["draws"].sum() == 20_000
+    assert chart.data["low"].iloc[0] == mc["deaths_averted"].min()
+    assert chart.data["high"].iloc[-1] == mc["deaths_averted"].max()
+    assert "<svg" in render.chart_svg(chart)  # renders (the spec is valid Vega-Lite)
