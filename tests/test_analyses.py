@@ -242,6 +242,30 @@ def test_fast_tornado_matches_the_lp_tornado(baseline):
     # can sit a few $M from the exact one, so its bisection lands ~0.1% away)
 
 
+def test_fast_switching_values_bracket_the_change(baseline):
+    # the multi-section search returns the first value, seen from the base, where the
+    # allocation changes: changed there, unchanged a hair nearer the base
+    from decide.analyses.executors import solve_draws_on
+
+    t = A.tornado(baseline)
+    rows = t[t["switching_value"].notna()]
+    assert len(rows) >= 4
+    params = baseline.parameters().set_index("name")
+    reference = decide.optimize(baseline).spend.to_numpy()
+    names, values, expect = [], [], []
+    for row in rows.itertuples(index=False):
+        base = params.loc[row.parameter, "base"]
+        step = 1e-6 * (row.value - base)
+        names += [row.parameter, row.parameter]
+        values += [row.switching_value, row.switching_value - step]
+        expect += [True, False]
+    spend, *_ = solve_draws_on(baseline, one_way._variant_values(params["base"], names,
+                                                                 values), len(names))
+    moved = one_way._changed_rows(spend, reference, baseline.budget)
+    assert list(moved) == expect
+    assert [one_way._changed(x, reference, baseline.budget) for x in spend] == expect
+
+
 # -- argument validation: one clear error before any work ------------------------------
 HUGE = 10**400
 

@@ -370,3 +370,13 @@ def test_integer_fields_accept_whole_floats_and_numpy_numbers(baseline):
         baseline.with_overrides({"horizon": 12.5})
     with pytest.raises(ScenarioError, match="budget = np.True_: must be a number"):
         baseline.with_overrides({"budget": np.True_})
+
+
+def test_parameters_is_built_once_and_each_call_gets_its_own_frame(baseline):
+    first = baseline.parameters()
+    first.loc[0, "base"] = -1.0
+    first.drop(columns="source", inplace=True)
+    again = baseline.parameters()
+    assert again.loc[0, "base"] != -1.0 and "source" in again.columns
+    assert again is not baseline.parameters()
+    assert again.equals(baseline.with_overrides({}).parameters())

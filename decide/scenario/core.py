@@ -14,6 +14,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -455,7 +456,14 @@ class Scenario:
         pandas.DataFrame
             Columns ``name`` (dotted path, e.g. ``levers.precursor.max_effect``), ``base``,
             ``low``, ``high``, ``unit``, ``source``, ``confidence``, ``distribution``.
+            A new frame on each call (the caller may change it).
         """
+        return self._parameter_frame.copy()
+
+    @cached_property
+    def _parameter_frame(self):
+        """`parameters`, built once per (frozen) scenario: the analyses and the app ask
+        for it many times per run."""
         rows = [_param_row(f"market.{k}", p) for k, p in self.market.items()]
         if self.mexico is not None:
             rows += [_param_row(f"mexico.{k}", p) for k, p in self.mexico.items()

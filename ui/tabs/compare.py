@@ -11,7 +11,7 @@ from decide.reporting import compare
 from decide.reporting.comparison import score_proposal
 from decide.reporting.labels import param_label
 
-from ..library import load_file, outlook, proposal_outlook, scenario_files, solve
+from ..library import load_file, outlook, proposal_outlook, scenario_files, solve, toml_of
 
 __all__ = ["render", "proposal_panel", "saved_panel"]
 
@@ -62,9 +62,9 @@ def proposal_panel(res):
                                  key=key)
     spend = {lv.name: float(st.session_state[f"prop:{lv.name}"]) for lv in sc.levers}
     try:
-        best = outlook(sc.to_toml(), False, res.objective)
+        best = outlook(toml_of(sc), False, res.objective)
         same = all(abs(spend[k] - float(res.spend[k])) < 1e-9 for k in spend)
-        mine = best if same else proposal_outlook(sc.to_toml(), tuple(spend.values()))
+        mine = best if same else proposal_outlook(toml_of(sc), tuple(spend.values()))
     except decide.DecideError as exc:
         st.error(str(exc))
         return
@@ -88,7 +88,7 @@ def _run(choice, res):
         text, phasing, objective, _ = saved[choice]
         return solve(text, phasing, objective)
     sc = decide.parse_scenario(load_file(choice).encode(), source=f"inputs/{choice}")
-    return solve(sc.to_toml())
+    return solve(toml_of(sc))
 
 
 def saved_panel(res, base):
@@ -99,7 +99,7 @@ def saved_panel(res, base):
                          placeholder="e.g. last year's, precursor-heavy")
     if c2.button("Save", key="save_run") and name.strip():
         st.session_state.setdefault(_SAVED, {})[name.strip()] = (
-            res.scenario.to_toml(), res.phased, res.objective,
+            toml_of(res.scenario), res.phased, res.objective,
             st.session_state.get("proposal"))
     saved = list(st.session_state.get(_SAVED, {}))
     if saved:

@@ -10,7 +10,7 @@ import decide
 from decide.reporting.labels import lever_label, param_label, unit_text
 from decide.reporting.sentences import FAILURE_CHOICES, box_sentences
 
-from ..library import discovery
+from ..library import discovery, toml_of
 from .common import store, stored, table_download
 
 __all__ = ["render", "DRAWS", "SHARE_POINTS", "failure_text", "restrictions_table",
@@ -101,7 +101,7 @@ def render(res, base):
     if st.button("Find where it breaks", key="di_run"):
         with st.spinner("Re-optimising every draw and searching for boxes..."):
             try:
-                store("discovery", sc, discovery(sc.to_toml(), int(n), int(seed),
+                store("discovery", sc, discovery(toml_of(sc), int(n), int(seed),
                                                  failure_text(choice, lever)))
             except decide.DecideError as exc:
                 st.error(f"Cannot search: {exc}")

@@ -10,7 +10,7 @@ import decide
 from decide.reporting.labels import lever_label
 from decide.reporting.sentences import cross_regret_sentence, experts_sentences
 
-from ..library import expert_panel, expert_panel_result
+from ..library import expert_panel, expert_panel_result, toml_of
 from .common import store, stored
 
 __all__ = ["render", "DRAWS", "ROW_LABELS", "allocations_table", "cross_regret_table",
@@ -91,7 +91,7 @@ def render(res, base):
     if st.button("Run the expert panel", key="ex_run"):
         with st.spinner("Optimising for each expert, the pool and the panel..."):
             try:
-                store("experts", sc, expert_panel_result(sc.to_toml(), int(n), int(seed)))
+                store("experts", sc, expert_panel_result(toml_of(sc), int(n), int(seed)))
             except decide.DecideError as exc:
                 st.error(f"Cannot run the panel on these settings: {exc}")
     r = stored("experts", sc)

@@ -9,6 +9,7 @@ from decide import analyses
 from decide.reporting import charts
 from decide.reporting.labels import lever_labels
 
+from ..library import chart_spec, memo
 from ..outcomes import show_table
 from .common import store, stored, table_download
 
@@ -32,12 +33,21 @@ def render(res, base):
     if f is None:
         st.info("Press Run frontier (about a second).")
         return
-    st.altair_chart(charts.frontier_chart(f, lever_labels(sc)), width="stretch")
+    st.vega_lite_chart(spec=chart_spec(_chart, f, sc), width="stretch")
     st.caption(f"Areas: spend per lever ($M per year, left axis). Black line: deaths "
                f"averted over {sc.horizon} years (right axis).")
+    show_table(sc, memo(_wide_table, f), "fr_table")
+    table_download(f, sc, "frontier")
+
+
+def _chart(f, sc):
+    return charts.frontier_chart(f, lever_labels(sc))
+
+
+def _wide_table(f):
+    """One row per budget: spend per lever, deaths averted, the budget's marginal value."""
     wide = f.pivot_table(index="budget", columns="lever", values="spend").reset_index()
     wide.columns.name = None
     summary = f.drop_duplicates("budget")[["budget", "deaths_averted",
                                            "marginal_deaths_averted_per_musd"]]
-    show_table(sc, wide.merge(summary, on="budget"), "fr_table")
-    table_download(f, sc, "frontier")
+    return wide.merge(summary, on="budget")

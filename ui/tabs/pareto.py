@@ -9,6 +9,7 @@ from decide.reporting import charts
 from decide.reporting.labels import lever_labels
 from decide.reporting.sentences import tradeoff_sentence
 
+from ..library import chart_spec
 from ..outcomes import show_table
 from .common import store, stored, table_download
 
@@ -36,9 +37,13 @@ def render(res, base):
     current = None
     if res.mexico_homicides is not None:
         current = (float(res.mexico_homicides), float(res.deaths_averted))
-    st.altair_chart(charts.pareto_chart(p, current, lever_labels(sc)), width="stretch")
+    st.vega_lite_chart(spec=chart_spec(_chart, p, current, sc), width="stretch")
     st.caption(f"Both axes over {sc.horizon} years and from zero. Negative homicides: "
                "fewer than with no new spending. Red diamond: the current allocation.")
     st.markdown(tradeoff_sentence(p, sc.horizon, current))
     show_table(sc, p, "pa_table")
     table_download(p, sc, "pareto")
+
+
+def _chart(p, current, sc):
+    return charts.pareto_chart(p, current, lever_labels(sc))

@@ -9,7 +9,7 @@ from decide import analyses
 from decide.reporting.labels import OBJECTIVE_LABELS, lever_label
 from decide.reporting.sentences import robust_sentences
 
-from ..library import solve
+from ..library import solve, toml_of
 from ..outcomes import show_table
 from .common import store, stored, table_download
 
@@ -44,7 +44,7 @@ def render(res, base):
     if r is None:
         st.info("Press Run robust allocation.")
         return
-    reference = solve(sc.to_toml()).spend  # the base-case optimum (deaths, no phasing)
+    reference = solve(toml_of(sc)).spend  # the base-case optimum (deaths, no phasing)
     st.markdown("\n\n".join(robust_sentences(r, sc, reference)))
     st.caption(f"Method: {r.method}.")
     spend = pd.DataFrame({"Lever": [lever_label(sc, k) for k in r.spend.index],

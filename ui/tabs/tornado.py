@@ -9,7 +9,7 @@ from decide.reporting import charts
 from decide.reporting.labels import format_number, param_label, param_unit
 from decide.reporting.sentences import switch_sentences
 
-from ..library import solve
+from ..library import chart_spec, memo, solve, toml_of
 from ..outcomes import show_table
 from .common import store, stored, table_download
 
@@ -35,10 +35,10 @@ def render(res, base):
         st.info("Press Run tornado (a few seconds: two optimisations per assumption, more "
                 "where the decision switches).")
         return
-    reference = solve(sc.to_toml())  # the tornado's base case: deaths, no phasing
-    st.altair_chart(charts.tornado_chart(t, TOP, sc=sc,
-                                         base_averted=reference.deaths_averted),
-                    width="stretch")
+    reference = solve(toml_of(sc))  # the tornado's base case: deaths, no phasing
+    st.vega_lite_chart(spec=chart_spec(charts.tornado_chart, t, TOP, sc=sc,
+                                       base_averted=reference.deaths_averted),
+                       width="stretch")
     shown = charts.tornado_selection(t, TOP)
     st.caption(f"Dashed line: deaths averted over {sc.horizon} years with every assumption "
                f"at its base value ({format_number(reference.deaths_averted)}). Each bar runs "
@@ -47,7 +47,7 @@ def render(res, base):
                f"{min(TOP, len(shown))} largest swings and every assumption that changes "
                f"the decision (marked {charts.SWITCH_MARK.strip()}); {len(shown)} of "
                f"{t['parameter'].nunique()} assumptions.")
-    lines = switch_sentences(t, sc, reference.spend)
+    lines = memo(_switch_lines, t, sc, reference)
     if lines:
         st.markdown("**Assumptions that change the decision** (the value where the "
                     "allocation first changes, and the allocation at the end of the range "
@@ -55,8 +55,17 @@ def render(res, base):
     else:
         st.markdown("**No single assumption, moved to its low or high value, changes "
                     "which levers are funded or moves more than 10% of the budget.**")
-    table = t.assign(Assumption=[param_label(sc, p) for p in t["parameter"]],
-                     Unit=[param_unit(sc, p) for p in t["parameter"]])
-    table = table[["Assumption", "Unit"] + list(t.columns)]
-    show_table(sc, table, "to_table", hide=("parameter",))
+    show_table(sc, memo(_display_table, t, sc), "to_table", hide=("parameter",))
     table_download(t, sc, "tornado")
+
+
+def _switch_lines(t, sc, reference):
+    return switch_sentences(t, sc, reference.spend)
+
+
+def _display_table(t, sc):
+    """The tornado table with each assumption's label and unit in front."""
+    labels = {p: (param_label(sc, p), param_unit(sc, p)) for p in t["parameter"].unique()}
+    table = t.assign(Assumption=[labels[p][0] for p in t["parameter"]],
+                     Unit=[labels[p][1] for p in t["parameter"]])
+    return table[["Assumption", "Unit"] + list(t.columns)]
