@@ -25,6 +25,7 @@ import decide
 from decide.optimization.newton import in_scope
 from decide.reporting import answer
 
+from . import ws_sessions
 from .serve import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start, stop
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
@@ -450,6 +451,18 @@ def test_concurrent_sessions(pages):
         assert p.get_by_test_id("stAlert").filter(has_text="rror").count() == 0
         _no_errors(p)
     assert len({expected[b][0] for b in budgets}) == len(budgets)
+
+
+def test_sessions_over_the_websocket_protocol_each_get_their_own_answer(server):
+    """Four sessions driven by protocol clients (`tests/ws_sessions.py`, as the bench's
+    server-side measure) ask for four new budgets at the same moment, twice: each gets
+    the sentence the library gives for its own budget."""
+    rounds = [[610, 1390, 1770, 2230], [1770, 610, 2230, 1390]]
+    results = ws_sessions.concurrent_changes(server, rounds)
+    expected = {b: _expected_headline(b)[0] for b in rounds[0]}
+    assert [(text, budget) for _, _, text, budget in results] == [
+        (expected[b], b) for r in rounds for b in r]
+    assert all(0 < to_text <= to_end for to_text, to_end, _, _ in results)
 
 
 def test_app_in_chromium(page, hosts, tmp_path):
