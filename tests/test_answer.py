@@ -231,3 +231,29 @@ def test_discounted_marginals_are_in_the_budget_prices_units(baseline):
     reasons = dict(zip(answer.lever_order(res), answer.lever_reasons(res), strict=True))
     assert (f"its next $1M a year averts {budget:,.3g} discounted deaths"
             in reasons["counter_network"])
+
+
+def test_a_proposals_sentence_quotes_the_tables_paired_figures(baseline):
+    # the sentence's median shortfall is the paired one (same world), which the table
+    # now shows too; before, the table only had the difference of the two medians
+    import re
+
+    from decide.reporting.comparison import score_proposal
+
+    res = decide.optimize(baseline)
+    even = {n: baseline.budget / 4 for n in baseline.lever_names}
+    best = decide.outlook(baseline, res, n=1000, seed=5)
+    mine = decide.outlook(baseline, even, n=1000, seed=5)
+    table, text = score_proposal(res, even, best, mine)
+    rows = table.set_index("measure")["difference"]
+    paired = mine.draws["deaths_averted"] - best.draws["deaths_averted"]
+    assert rows["Same world, proposal - optimal deaths averted: median"] == \
+        pytest.approx(paired.median())
+    assert paired.median() != pytest.approx(rows["Deaths averted, median over worlds"])
+    median, low, high = (float(x.replace(",", "")) for x in re.search(
+        r"averts a median ([\d,]+) fewer \(90% range ([\d,]+) to ([\d,]+)\)", text).groups())
+    assert median == round(-paired.median())
+    assert (low, high) == (round(-paired.quantile(0.95)), round(-paired.quantile(0.05)))
+    # the optimum against itself: no shortfall anywhere, as good in every world
+    table, text = score_proposal(res, dict(res.spend), best, best)
+    assert "a median 0 fewer" in text and "at least as well in 100%" in text

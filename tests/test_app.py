@@ -261,6 +261,11 @@ def test_a_proposal_is_scored_against_the_optimum(baseline):
     averted = 480_000 - decide.evaluate(baseline, spend)
     assert table.loc["Deaths averted, base case", "Proposal"] == pytest.approx(averted)
     assert table.loc["Deaths averted, base case", "Proposal - optimal"] < -500
+    assert table["Optimal"].notna().all()  # the same-world rows have their own table
+    paired = [f.value for f in at.dataframe if list(f.value.columns) == [
+        "Measure", "Proposal - optimal"]]
+    assert len(paired) == 1 and len(paired[0]) == 3 and paired[0].iloc[:, 1].notna().all()
+    assert paired[0].iloc[0, 1] < 0
     text = " ".join(md.value for md in at.markdown)
     assert f"the proposal averts {averted:,.0f} deaths over 10 years" in text
     at.selectbox(key="prop_preset").select("Equal split of the budget").run()

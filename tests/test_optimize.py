@@ -175,8 +175,15 @@ def test_infeasible_lock_above_ceiling(baseline):
 
 
 def test_unknown_solver_and_bad_allocations(baseline):
-    with pytest.raises(decide.SolverError, match="unknown solver"):
+    # a misspelt solver is the caller's error (exit 2), not a solver failure (exit 3)
+    with pytest.raises(decide.ScenarioError, match="solver = 'gurobi': must be one of cbc"):
         decide.optimize(baseline, solver="gurobi")
+    with pytest.raises(decide.ScenarioError, match="did you mean 'highs'"):
+        decide.optimize(baseline, solver="higs")
+    with pytest.raises(decide.ScenarioError, match="<least_cost>: solver = 'gurobi'"):
+        decide.least_cost(baseline, deaths_averted=100, solver="gurobi")
+    with pytest.raises(decide.ScenarioError, match="<pareto>: solver = 'gurobi'"):
+        decide.pareto(baseline, solver="gurobi")
     with pytest.raises(decide.ScenarioError, match="did you mean 'precursor'"):
         decide.evaluate(baseline, {"precursr": 1, "financial": 0, "gun_flow": 0,
                                    "counter_network": 0})

@@ -11,6 +11,7 @@ from ..scenario import OBJECTIVES, Scenario
 from .flat import optimize_flat
 from .phased import optimize_phased
 from .result import Allocation
+from .solvers import SOLVERS
 
 __all__ = ["optimize", "ResultCache"]
 
@@ -106,7 +107,7 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60,
         Floors, ceilings, locks, budget and constraints conflict (the message gives the
         amounts).
     ScenarioError
-        An unknown objective, or one the scenario's ``[outcomes]`` table does not
+        An unknown solver or objective, or one the scenario's ``[outcomes]`` table does not
         support (naming the missing key); a net benefit with start-up costs.
     SolverError
         The solver failed, or the gap did not close.
@@ -122,6 +123,7 @@ def optimize(sc: Scenario, *, solver="cbc", time_limit=None, max_iterations=60,
         time_limit = check_real("time_limit", time_limit, 0, 1e6, low_open=True,
                                 what="seconds", where="optimize")
     max_iterations = check_int("max_iterations", max_iterations, 1, 10_000, where="optimize")
+    solver = check_choice("solver", solver, SOLVERS, where="optimize")
     objective = check_choice("objective", objective, OBJECTIVES, where="optimize")
     sc.outcome(objective)  # the scenario supports it, or a ScenarioError naming the key
     for lv in sc.levers:

@@ -8,12 +8,13 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..arguments import check_int, check_real
+from ..arguments import check_choice, check_int, check_real
 from ..errors import InfeasibleError, ScenarioError
 from ..scenario import Scenario
 from . import formulation as fm
 from .api import optimize
 from .bounds import extra_rows, homicide_coefficients, spend_bounds
+from .solvers import SOLVERS
 
 __all__ = ["least_cost", "pareto"]
 
@@ -60,6 +61,7 @@ def least_cost(sc: Scenario, *, deaths_averted, solver="cbc"):
     """
     deaths_averted = check_real("deaths_averted", deaths_averted, 0, what="deaths",
                                 where="least_cost")
+    solver = check_choice("solver", solver, SOLVERS, where="least_cost")
     best = optimize(sc, solver=solver)
     if best.deaths_averted < deaths_averted:
         raise InfeasibleError(
@@ -139,6 +141,7 @@ def pareto(sc: Scenario, *, n=11, solver="cbc"):
         raise ScenarioError("needs a [mexico] table defining the violence outcome",
                             file=sc.source, key="mexico", has_value=False)
     n = check_int("n", n, 2, 201, where="pareto")
+    solver = check_choice("solver", solver, SOLVERS, where="pareto")
     free = sc.with_overrides({"max_mexico_homicides": None})
     top = optimize(free, solver=solver)
     coeffs = sc.horizon * homicide_coefficients(sc)

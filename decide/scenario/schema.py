@@ -59,18 +59,32 @@ def _table(properties, required=(), **extra):
 
 def _param(spec, name):
     props = {k: _number(spec, f"{name}.{k}") for k in ("base", "low", "high")}
-    props.update(unit=_text(), source=_text(), confidence={"enum": list(core.CONFIDENCE)},
-                 note=_text(required=False),
-                 distribution={"enum": list(core.DISTRIBUTIONS), "default": "pert"})
+    props.update(
+        unit={**_text(), "description": "the unit of base, low and high, in words"},
+        source={**_text(), "description": "the citation: publication, year, table (or "
+                                          "why it is judgement)"},
+        confidence={"enum": list(core.CONFIDENCE),
+                    "description": "measured (read from a source), derived (computed from "
+                                   "sourced numbers) or judgement"},
+        note={**_text(required=False), "description": "any further remark"},
+        distribution={"enum": list(core.DISTRIBUTIONS), "default": "pert",
+                      "description": "how the sampling analyses draw it between low and "
+                                     "high (lognormal: median base, low and high the 5th "
+                                     "and 95th percentiles)"})
     return _table(props, core._PARAM_KEYS[:6], description=f"{name}: an uncertain parameter, "
                   f"{spec.describe()} (base within low..high)")
 
 
 def _lever():
     specs = core.PARAM_SPECS["lever"]
-    props = {"label": _text(), "description": _text(required=False),
-             "form": {"enum": list(rsp.FORMS), "default": "saturating"},
-             "channel": {"enum": ["supply", "demand"], "default": "supply"}}
+    props = {"label": {**_text(), "description": "the lever's name in words"},
+             "description": {**_text(required=False),
+                             "description": "what the lever funds, in words"},
+             "form": {"enum": list(rsp.FORMS), "default": "saturating",
+                      "description": "the response curve of effect against spend"},
+             "channel": {"enum": ["supply", "demand"], "default": "supply",
+                         "description": "supply: acts through the market (price, "
+                                        "purity); demand: acts on deaths directly"}}
     props.update({k: _number(s, k) for k, s in core.NUMBER_SPECS["lever"].items()})
     props.update({k: _param(s, k) for k, s in specs.items()})
     supply_only = [k for k in specs if k not in core._DEMAND_PARAMS]
@@ -100,10 +114,11 @@ def _baseline():
                                      "spending): model and its parameters", allOf=cases)
 
 
-def _params_table(specs, prefix, extra=None, required=None):
+def _params_table(specs, prefix, extra=None, required=None, description=None):
     props = dict(extra or {})
     props.update({k: _param(s, f"{prefix}.{k}") for k, s in specs.items()})
-    return _table(props, list(specs) if required is None else required)
+    return _table(props, list(specs) if required is None else required,
+                  **({"description": description} if description else {}))
 
 
 def scenario_schema():
@@ -122,12 +137,16 @@ def scenario_schema():
     (1000000000.0, ['market', 'levers'])
     """
     top = core.NUMBER_SPECS["top"]
-    props = {"name": _text(), "description": _text(required=False)}
+    props = {"name": {**_text(), "description": "the scenario's name (shown on the "
+                                                  "page, in outputs and file names)"},
+             "description": {**_text(required=False),
+                             "description": "what the scenario is for, in words"}}
     props.update({k: _number(s, k) for k, s in top.items() if k != "max_mexico_homicides"})
     props["correlations"] = {
         "type": "array", "maxItems": core.LIMITS["correlations"],
         "description": "rank correlations between parameters (dotted names)",
-        "items": _table({"a": _text(), "b": _text(),
+        "items": _table({"a": {**_text(), "description": "a parameter (dotted name)"},
+                         "b": {**_text(), "description": "another parameter"},
                          "rho": _number(core.NUMBER_SPECS["correlation"]["rho"], "rho")},
                         ("a", "b", "rho"))}
     props["constraints"] = {
@@ -138,26 +157,51 @@ def scenario_schema():
     props["max_mexico_homicides"] = _number(top["max_mexico_homicides"],
                                             "max_mexico_homicides")
     props["phasing"] = _table({k: _number(s, f"phasing.{k}")
-                               for k, s in core.NUMBER_SPECS["phasing"].items()})
+                               for k, s in core.NUMBER_SPECS["phasing"].items()},
+                              description="Year-by-year plans (`optimize(phasing=True)`): "
+                                          "an envelope of money over the horizon in place "
+                                          "of the yearly budget, with optional yearly "
+                                          "limits, and the tail window after the horizon "
+                                          "in which earlier spending still acts")
     props["mexico"] = _params_table(
         core.PARAM_SPECS["mexico"], "mexico",
-        {"removal_lever": {"type": "string", "default": "counter_network"},
-         "gun_lever": {"type": "string", "default": "gun_flow"}})
+        {"removal_lever": {"type": "string", "default": "counter_network",
+                           "description": "the lever whose spending removes cartel "
+                                          "leaders (raising homicides)"},
+         "gun_lever": {"type": "string", "default": "gun_flow",
+                       "description": "the lever whose spending cuts gun flows (lowering "
+                                      "homicides)"}},
+        description="Additional homicides in Mexico over the horizon: homicides per "
+                    "leadership removal times removals per $M a year of the removal lever, "
+                    "less homicides averted per $M a year of the gun lever; reported with "
+                    "every result and capped by max_mexico_homicides")
     props["outcomes"] = _params_table(
         core.PARAM_SPECS["outcomes"], "outcomes",
         {"value_basis": {"enum": list(core.VALUE_BASES),
                          "description": "what a net benefit values (needed only when "
-                                        "both money values are given)"}}, required=[])
+                                        "both money values are given)"}}, required=[],
+        description="Outcomes beyond deaths: years of life lost per death of each kind "
+                    "and money values, for the life_years and net_benefit objectives; "
+                    "without it deaths are the only objective")
     inter = core.PARAM_SPECS["interactions"]
     props["interactions"] = _table({
-        "complementarity": _table({"boosted": _text(), "by": _text(),
-                                   "gamma": _param(inter["gamma"],
-                                                   "interactions.complementarity.gamma")},
-                                  ("boosted", "by", "gamma")),
-        "balloon": _table({"levers": {"type": "array", "items": _text(), "minItems": 2,
-                                      "maxItems": 2, "uniqueItems": True},
-                           "cap": _param(inter["cap"], "interactions.balloon.cap")},
-                          ("levers", "cap"))})
+        "complementarity": _table(
+            {"boosted": {**_text(), "description": "the lever whose effect is boosted"},
+             "by": {**_text(), "description": "the lever that boosts it"},
+             "gamma": _param(inter["gamma"], "interactions.complementarity.gamma")},
+            ("boosted", "by", "gamma"),
+            description="The boosted lever's effective spend gains gamma * min(effective "
+                        "spend of by, of boosted) each year"),
+        "balloon": _table(
+            {"levers": {"type": "array", "items": _text(), "minItems": 2, "maxItems": 2,
+                        "uniqueItems": True,
+                        "description": "two supply levers that hit the same node"},
+             "cap": _param(inter["cap"], "interactions.balloon.cap")},
+            ("levers", "cap"),
+            description="Two supply levers together cut the year's log supply by at most "
+                        "cap (suppliers route around what both target)")},
+        description="Optional interactions between levers (concave, so the LP stays "
+                    "exact)")
     props["baseline"] = _baseline()
     props["posterior"] = _table(
         {"columns": {"type": "array", "minItems": 1, "uniqueItems": True,
@@ -172,8 +216,14 @@ def scenario_schema():
         ("columns", "draws"),
         description="Joint draws of some parameters (e.g. a calibrated posterior): the "
                     "sampling analyses resample whole rows, keeping correlations")
-    props["market"] = _params_table(core.PARAM_SPECS["market"], "market")
+    props["market"] = _params_table(
+        core.PARAM_SPECS["market"], "market",
+        description="The drug market every lever acts through: baseline deaths and "
+                    "trend, supply and price elasticities, pass-through, substitution and "
+                    "market lag")
     props["levers"] = {"type": "object", "minProperties": 1,
+                       "description": "The policy levers the budget is spread across, one "
+                                      "table each (the table's name is the lever's key)",
                        "maxProperties": core.LIMITS["levers"],
                        "propertyNames": {"pattern": core.LEVER_NAME},
                        "additionalProperties": _lever()}

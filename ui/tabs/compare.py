@@ -71,11 +71,16 @@ def proposal_panel(res):
     table, text = score_proposal(res, spend, best, mine)
     st.markdown(text)
     num = st.column_config.NumberColumn
-    st.dataframe(table.rename(columns={"measure": "Measure",
-                                       "difference": "Proposal - optimal"}),
-                 hide_index=True, key="prop_table", column_config={
-                     "Optimal": num(format="%,.2f"), "Proposal": num(format="%,.2f"),
-                     "Proposal - optimal": num(format="%+,.2f")})
+    table = table.rename(columns={"measure": "Measure", "difference": "Proposal - optimal"})
+    paired = table["Optimal"].isna()  # the same-world rows: a difference only
+    st.dataframe(table[~paired], hide_index=True, key="prop_table", column_config={
+        "Optimal": num(format="%,.2f"), "Proposal": num(format="%,.2f"),
+        "Proposal - optimal": num(format="%+,.2f")})
+    st.caption("In the same world (each of the worlds above scored for both allocations: "
+               "the spread of the difference, not the difference of the spreads):")
+    st.dataframe(table.loc[paired, ["Measure", "Proposal - optimal"]], hide_index=True,
+                 key="prop_paired",
+                 column_config={"Proposal - optimal": num(format="%+,.2f")})
     st.session_state["proposal"] = spend
 
 
