@@ -99,19 +99,22 @@ class SolverError(DecideError, RuntimeError):
     message : str
         What failed.
     solver : str, optional
-        The solver's name (``"cbc"`` or ``"highs"``, or the unknown name asked for).
+        The solver's name (``"cbc"`` or ``"highs"``).
     status : str, optional
         The status the solver returned.
 
     Examples
     --------
-    >>> import decide
-    >>> sc = decide.load_scenario("inputs/baseline.toml")
-    >>> try:
-    ...     decide.optimize(sc, solver="gurobi")
-    ... except SolverError as exc:
-    ...     print(exc.solver, "-", exc)
-    gurobi - unknown solver 'gurobi': choose one of cbc, highs
+    A solver that stops early (a time limit, a numerical failure) raises it; the command
+    line exits with status 3. A misspelt solver name is the caller's error
+    (`ScenarioError`, exit 2).
+
+    >>> err = SolverError("HiGHS returned status 'Time limit reached' in the robust LP",
+    ...                   solver="highs", status="Time limit reached")
+    >>> err.solver, err.status
+    ('highs', 'Time limit reached')
+    >>> isinstance(err, DecideError) and isinstance(err, RuntimeError)
+    True
     """
 
     def __init__(self, message, *, solver=None, status=None):

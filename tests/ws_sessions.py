@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["Session", "concurrent_changes", "noop_reruns"]
 
@@ -89,7 +90,7 @@ def concurrent_changes(url, rounds):
     """Sessions changing the budget at once: ``rounds`` is a list of lists of budgets, one
     per session; each round's reruns leave together. Returns, per change, (seconds to
     the new sentence, seconds to the run's end, the sentence, the budget)."""
-    results = asyncio.run(_concurrent(url, rounds))
+    results = _run(_concurrent(url, rounds))
     budgets = [b for r in rounds for b in r]
     return [(*r, b) for r, b in zip(results, budgets, strict=True)]
 
@@ -109,4 +110,11 @@ async def _noop(url, runs, budget):
 def noop_reruns(url, runs=10, budget=1000.0):
     """Seconds from a rerun that changes nothing leaving the client to the server's
     ``script_finished`` arriving, ``runs`` times on one fresh session."""
-    return asyncio.run(_noop(url, runs, budget))
+    return _run(_noop(url, runs, budget))
+
+
+def _run(coroutine):
+    """``asyncio.run`` in a thread of its own (the caller's thread may already run an
+    event loop: Playwright's sync API does)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
