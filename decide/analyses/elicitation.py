@@ -52,13 +52,13 @@ from ..arguments import (
     check_real,
     check_seed,
 )
-from ..errors import FileError, ScenarioError, SolverError
+from ..errors import FileError, ScenarioError
 from ..files import read_input
 from ..optimization import check_feasible, newton
 from ..optimization import formulation as fm
 from ..optimization.bounds import extra_rows
 from ..optimization.certificate import FUNDED
-from ..optimization.cutting_planes import kelley
+from ..optimization.cutting_planes import first_points, kelley, refine
 from ..scenario import MAX_FILE_BYTES, Scenario, suggest
 from . import cooke
 from .common import deaths_at
@@ -599,7 +599,8 @@ def _minimax_across(batches, own_means, candidates, rows, tol, max_iterations=30
     (each cut is the mean of the draws' supporting hyperplanes, valid because the mean of
     concave functions is concave), so the LP's optimum ``t`` is a lower bound on the
     minimax value and the largest cross-regret at the LP's allocation an upper bound.
-    Built from the optimiser's own pieces (`formulation.spend_model`, `HighsView`).
+    Built from the optimiser's own pieces (`formulation.spend_model`, `HighsView`,
+    `cutting_planes.first_points` and `refine`).
     """
     b0 = batches[0]
     lower, upper, budget = b0.lower[0], b0.upper[0], float(b0.budget[0])
@@ -624,29 +625,16 @@ def _minimax_across(batches, own_means, candidates, rows, tol, max_iterations=30
             worst = max(worst, totals[j] - fm_ - own_means[j])
         return worst
 
-    best_x, best_val, lower_bound = None, np.inf, -np.inf
-    starts = [lower.copy(), np.minimum(upper, lower + (budget - lower.sum()) * (upper - lower)
-                                       / max((upper - lower).sum(), 1e-9))]
-    for x0 in starts + list(candidates):
+    best_x, best_val = None, np.inf
+    for x0 in first_points(lower, upper, budget) + list(candidates):
         val = add_cuts(np.asarray(x0, dtype=float))
         if val < best_val and (not rows or any(x0 is c for c in candidates)):
             best_x, best_val = np.asarray(x0, dtype=float), val
     view = fm.HighsView()
     view.load(prog)
-    for _ in range(max_iterations):
-        status, sol, lp_value = view.run()
-        if status != "Optimal":
-            raise SolverError(f"HiGHS returned status '{status}' in the panel's minimax "
-                              "LP", solver="highs", status=status)
-        lower_bound = max(lower_bound, lp_value - 1e-7 * max(abs(lp_value), 1.0))
-        x = np.clip(sol[ix] * money, lower, upper)
-        if x.sum() > budget:
-            x = lower + (x - lower) * (budget - lower.sum()) / max((x - lower).sum(), 1e-300)
-        val = add_cuts(x)
-        if val < best_val:
-            best_x, best_val = x, val
-        if best_val - lower_bound <= tol:
-            break
+    best_x, best_val, lower_bound, _ = refine(
+        view, ix, money, (lower, upper, budget), add_cuts, (best_x, best_val), tol=tol,
+        max_iterations=max_iterations, what="the panel's minimax LP", scale_floor=1.0)
     return best_x, float(best_val), float(max(best_val - lower_bound, 0.0))
 
 
