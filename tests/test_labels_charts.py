@@ -342,6 +342,12 @@ def test_fan_chart_bands_and_medians_from_zero():
         assert layer["encoding"]["color"]["legend"]["orient"] == "bottom"
         assert layer["encoding"]["x"]["field"] == "year"
     assert band["encoding"]["y"]["title"] == "Projected deaths per year"
+    # the reference grey, the allocation in colour (both were pale blues, hard to tell)
+    scale = band["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["No new spending", "With the allocation"]
+    assert scale["range"] == list(charts.FAN_COLOURS[:2]) and len(set(scale["range"])) == 2
+    one = charts.fan_chart(fan[fan["series"] == "No new spending"]).to_dict()
+    assert one["layer"][0]["encoding"]["color"]["scale"]["range"] == [charts.FAN_COLOURS[1]]
 
 
 def test_frontier_chart_legend_uses_lever_labels(baseline):

@@ -11,8 +11,10 @@ from .labels import format_number, lever_label, param_label, param_unit
 __all__ = ["allocation_chart", "deaths_chart", "funded_chart", "averted_histogram",
            "frontier_chart", "tornado_selection", "tornado_chart", "two_way_heatmap",
            "pareto_chart", "fan_chart", "fit_chart", "SWITCH_MARK",
-           "SIDE_LABELS", "FAN_TITLE"]
+           "SIDE_LABELS", "FAN_TITLE", "FAN_COLOURS"]
 
+#: Fan chart colours: the reference series (no new spending) grey, then the others.
+FAN_COLOURS = ("#8c8c8c", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")
 #: Appended to the label of an assumption that changes the decision (tornado chart).
 SWITCH_MARK = " *"
 #: The tornado's two ends of a parameter's range, in words.
@@ -301,7 +303,8 @@ def pareto_chart(p, current=None, labels=None):
 
 def fan_chart(fan, *, title=None, y_title="Projected deaths per year"):
     """Projected deaths per year as bands (5th to 95th percentile) and median lines, one
-    colour per series, the y axis from zero.
+    colour per series, the y axis from zero. With more than one series the first (the
+    reference, e.g. no new spending) is grey and the others in colour.
 
     Parameters
     ----------
@@ -323,7 +326,10 @@ def fan_chart(fan, *, title=None, y_title="Projected deaths per year"):
     alt = _alt()
     df = fan[["year", "series", "p05", "p50", "p95"]].copy()
     df["year"] = df["year"].astype(int)
-    color = alt.Color("series:N", title=None,
+    series = list(dict.fromkeys(df["series"]))  # in order of appearance
+    colours = (FAN_COLOURS[1:] if len(series) == 1 else FAN_COLOURS)[:len(series)]
+    color = alt.Color("series:N", title=None, sort=series,
+                      scale=alt.Scale(domain=series, range=colours),
                       legend=alt.Legend(orient="bottom", labelLimit=300))
     years = sorted(int(v) for v in df["year"].unique())
     x = alt.X("year:Q", title="Year of the programme",
