@@ -81,6 +81,30 @@ def test_memo_keys_scalars_by_value_and_objects_by_identity():
     assert len(calls) == 4
 
 
+def test_a_memo_entry_goes_when_its_argument_is_freed():
+    # a session replacing its Monte Carlo result must not leave the old draws alive in
+    # the chart memo (nor let a new object with the freed id find the old chart)
+    import gc
+    import weakref
+
+    import pandas as pd
+
+    from ui import library
+
+    def rows(df):
+        return len(df)
+
+    def entries():
+        return [key for key in library._CALLS if key[0] is rows]
+
+    draws = pd.DataFrame({"x": range(10)})
+    alive = weakref.ref(draws)
+    assert library.memo(rows, draws) == 10 and len(entries()) == 1
+    del draws
+    gc.collect()
+    assert alive() is None and entries() == []
+
+
 def test_a_rerun_that_changes_nothing_rebuilds_no_analysis_chart(monkeypatch):
     # each tab's chart took 20-50 ms of altair validation on every rerun (the tornado tab's
     # no-op rerun was 143 ms of script); now built once per stored result

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from threading import Lock
 
+import pandas as pd
 import streamlit as st
 
 import decide
 
 __all__ = ["ROOT", "INPUTS", "DEFAULT", "LANDING_DRAWS", "LANDING_SEED", "scenario_files",
-           "load_file", "parse", "memo", "chart_spec", "toml_of", "parameter_table",
+           "load_file", "parse", "memo", "MEMO_SIZE", "chart_spec", "toml_of", "parameter_table",
            "result_chart", "solve",
            "outlook", "fan_specs", "fan_spec", "proposal_outlook", "decision_basis", "docs_text",
            "observed_data", "EXPERTS", "expert_panel", "discovery", "expert_panel_result"]
@@ -45,28 +47,9 @@ def parse(data: bytes, source: str, kind: str = "toml"):
     return decide.parse_scenario(data, source=source, kind=kind)
 
 
-def _by_identity(fn, size=64):
-    """Memoise ``fn(obj)`` by the identity of ``obj`` (Scenarios and results are frozen
-    and, coming from the caches above, the same object on every rerun): the per-rerun
-    cost of TOML text, parameter tables and chart specifications is paid once."""
-    memo, lock = {}, Lock()
-
-    def wrapper(obj):
-        hit = memo.get(id(obj))
-        if hit is not None and hit[0] is obj:
-            return hit[1]
-        value = fn(obj)
-        with lock:
-            if len(memo) >= size:
-                memo.pop(next(iter(memo)))
-            memo[id(obj)] = (obj, value)  # holding obj keeps its id from being reused
-        return value
-
-    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
-    return wrapper
-
-
 _CALLS, _CALLS_LOCK = {}, Lock()
+#: Entries kept at most (an entry also goes as soon as one of its arguments is freed).
+MEMO_SIZE = 256
 _SCALARS = (int, float, str, bool, type(None))
 
 
@@ -80,23 +63,36 @@ def _token(value):
     return ("id", id(value))
 
 
-def memo(fn, *args, size=256, **kwargs):
+def memo(fn, *args, **kwargs):
     """``fn(*args, **kwargs)``, computed once per arguments: scalars compared by value,
-    other arguments (a stored analysis result, a cached Scenario or Allocation: the same
-    object on every rerun) by identity. For a tab's chart specifications and display
-    tables, which cost tens of ms to build and do not change between reruns. ``fn``
-    must be a module-level function; the result is shared, so read-only."""
+    other arguments (a Scenario or Allocation from the caches above, a stored analysis
+    result: the same object on every rerun) by identity. For TOML text, parameter tables,
+    chart specifications and display tables, which cost up to tens of ms and do not
+    change between reruns. ``fn`` must be a module-level function; the result is shared,
+    so read-only.
+
+    An entry lives as long as its arguments: when one is freed (a session replaced its
+    result) the entry goes with it, so a new object given the freed one's id never finds
+    it and a large result is not kept alive by its chart. Arguments that cannot be
+    weakly referenced are held instead, and at most `MEMO_SIZE` entries are kept.
+    """
     key = (fn, tuple(_token(a) for a in args),
            tuple((k, _token(v)) for k, v in sorted(kwargs.items())))
     hit = _CALLS.get(key)
     if hit is not None:
         return hit[1]
     value = fn(*args, **kwargs)
+    held = []
+    for arg in (*args, *kwargs.values()):
+        if _token(arg)[0] == "id":
+            try:
+                weakref.finalize(arg, _CALLS.pop, key, None)
+            except TypeError:  # not weakly referenceable: keep it (and so its id)
+                held.append(arg)
     with _CALLS_LOCK:
-        if len(_CALLS) >= size:
-            _CALLS.pop(next(iter(_CALLS)))
-        # holding the arguments keeps their ids from being reused by new objects
-        _CALLS[key] = ((args, kwargs), value)
+        if len(_CALLS) >= MEMO_SIZE:
+            _CALLS.pop(next(iter(_CALLS)), None)
+        _CALLS[key] = (held, value)
     return value
 
 
@@ -111,36 +107,31 @@ def _spec_of(build, *args, **kwargs):
     return build(*args, **kwargs).to_dict()
 
 
-@_by_identity
 def toml_of(sc):
     """``sc.to_toml()``, computed once per Scenario object (the caches' key)."""
+    return memo(_toml, sc)
+
+
+def _toml(sc):
     return sc.to_toml()
 
 
-@_by_identity
 def parameter_table(sc):
     """``sc.parameters()`` indexed by name (read-only: shared by every rerun)."""
+    return memo(_parameter_table, sc)
+
+
+def _parameter_table(sc):
     return sc.parameters().set_index("name", drop=False)
 
 
 def result_chart(res, kind):
     """The Vega-Lite specification of result ``res``'s ``kind`` chart ("allocation" or
     "deaths", `decide.reporting.charts`), built and validated once per result."""
-    return (_allocation_spec if kind == "allocation" else _deaths_spec)(res)
-
-
-@_by_identity
-def _allocation_spec(res):
     from decide.reporting import charts
 
-    return charts.allocation_chart(res).to_dict()
-
-
-@_by_identity
-def _deaths_spec(res):
-    from decide.reporting import charts
-
-    return charts.deaths_chart(res).to_dict()
+    return chart_spec(charts.allocation_chart if kind == "allocation"
+                      else charts.deaths_chart, res)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -175,32 +166,29 @@ def fan_specs(toml_text: str, phasing: bool = False, objective: str = "deaths"):
                      y_title="Deaths averted per year"))
 
 
-_FAN_TEMPLATES, _FAN_LOCK = {}, Lock()
-
-
 def fan_spec(fan, **titles):
     """``charts.fan_chart(fan, **titles).to_dict()``, fast: the chart is built and
-    validated once per layout (years, series and titles) and a new fan only replaces the
-    template's data rows. Building and validating it with altair took ~28 ms, about a
-    third of the script's time after a budget change; a swap takes ~4 ms."""
+    validated once per layout (years, series and titles; `memo`) and each fan only puts
+    its data rows into that template. Building and validating it with altair took ~28 ms,
+    about a third of the script's time after a budget change; the rows take ~4 ms."""
     import altair as alt
-
-    from decide.reporting import charts
 
     df = fan[["year", "series", "p05", "p50", "p95"]].copy()
     df["year"] = df["year"].astype(int)
-    key = (tuple(sorted(df["year"].unique().tolist())), tuple(df["series"].unique()),
-           tuple(sorted(titles.items())))
-    template = _FAN_TEMPLATES.get(key)
-    if template is None:
-        template = charts.fan_chart(fan, **titles).to_dict()
-        with _FAN_LOCK:
-            if len(_FAN_TEMPLATES) >= 32:
-                _FAN_TEMPLATES.pop(next(iter(_FAN_TEMPLATES)))
-            _FAN_TEMPLATES[key] = template
-        return template
+    template = memo(_fan_template, tuple(sorted(df["year"].unique().tolist())),
+                    tuple(df["series"].unique().tolist()), **titles)
     name = template["data"]["name"]
     return {**template, "datasets": {name: alt.utils.data.to_values(df)["values"]}}
+
+
+def _fan_template(years, series, **titles):
+    """A fan chart's specification for these years and series (its data rows zeros: the
+    specification depends on the layout only; `fan_spec` replaces them)."""
+    from decide.reporting import charts
+
+    layout = pd.DataFrame([(y, name) for name in series for y in years],
+                          columns=["year", "series"]).assign(p05=0.0, p50=0.0, p95=0.0)
+    return charts.fan_chart(layout, **titles).to_dict()
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

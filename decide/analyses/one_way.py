@@ -15,10 +15,7 @@ __all__ = ["tornado"]
 # -- tornado ----------------------------------------------------------------------------
 def _changed(spend, reference, budget, tol=1e-3):
     """Does ``spend`` fund other levers than ``reference``, or move > 10% of the budget?"""
-    a, b = np.asarray(spend, dtype=float), np.asarray(reference, dtype=float)
-    if ((a > tol) != (b > tol)).any():
-        return True
-    return 0.5 * np.abs(a - b).sum() > 0.1 * max(budget, 1e-9)
+    return bool(_changed_rows(np.atleast_2d(spend), reference, budget, tol)[0])
 
 
 def _changed_rows(spend, reference, budget, tol=1e-3):
@@ -159,17 +156,16 @@ def _tornado_fast(sc, table, base, reoptimize, progress, points=15, rounds=8):
     points narrow a bracket by 16**8 = 2**32, as fine as 32 halvings, in 8 batch calls
     instead of 32: each call has a fixed cost of a few ms)."""
     reference = base.spend.to_numpy()
-    bases_all = sc.parameters().set_index("name")["base"]
+    bases = sc.parameters().set_index("name")["base"]
     names = [n for n in table["name"] for _ in (0, 1)]
     sides = ["low", "high"] * len(table)
     values = np.array([v for lo, hi in zip(table["low"], table["high"]) for v in (lo, hi)])
-    spend, deaths, b, *_ = solve_draws_on(sc, _variant_values(bases_all, names, values),
+    spend, deaths, b, *_ = solve_draws_on(sc, _variant_values(bases, names, values),
                                           len(names))
     kept = newton.batch_deaths(b, np.repeat(reference[None], len(names), axis=0))
     baseline = b.baseline.sum(axis=1)
     changed = _changed_rows(spend, reference, sc.budget) & reoptimize
     switch = np.full(len(names), np.nan)
-    bases = table.set_index("name")["base"]
     todo = np.flatnonzero(changed & (values != bases.loc[names].to_numpy()))
     inside = bases.loc[[names[r] for r in todo]].to_numpy(dtype=float)
     outside = values[todo].astype(float)
@@ -178,7 +174,7 @@ def _tornado_fast(sc, table, base, reoptimize, progress, points=15, rounds=8):
         # grid[i, j]: the j-th point from the base inside bracket i
         grid = inside[:, None] + (outside - inside)[:, None] * fractions[None, :]
         rows = [names[r] for r in todo for _ in fractions]
-        x, *_ = solve_draws_on(sc, _variant_values(bases_all, rows, grid.ravel()),
+        x, *_ = solve_draws_on(sc, _variant_values(bases, rows, grid.ravel()),
                                grid.size)
         moved = _changed_rows(x, reference, sc.budget).reshape(grid.shape)
         # the first point that moved (or none): the new bracket ends there
